@@ -1,0 +1,90 @@
+import asyncio
+import io
+
+import pytest
+from PIL import Image
+
+from cutout import job
+from cutout.decode import PillowDecoder
+from cutout.errors import CorruptImage, UnsupportedFormat
+from cutout.job import JobOptions, JobState, parse_background, run_job
+from cutout.native import NativeRuntime
+from photos import encoded, photo
+
+RUNTIME = NativeRuntime()
+
+
+def cut(data: bytes, **options):
+    events = []
+    result = asyncio.run(run_job(data, runtime=RUNTIME, decoder=PillowDecoder(),
+                                 options=JobOptions(**options), report=events.append))
+    return result, events
+
+
+def test_a_job_walks_every_state_in_order_and_names_its_stages():
+    result, events = cut(encoded(photo("coffee", (300, 200))))
+    states = [event["state"] for event in events]
+    assert [s for i, s in enumerate(states) if i == 0 or s != states[i - 1]] == \
+        ["preparing", "inferring", "refining", "encoding", "done"]
+    stages = [event["stage"] for event in events if "stage" in event]
+    assert stages == ["checking file", "decoding", "pre-processing", "inference", "refining edges", "encoding PNG"]
+    assert (result.width, result.height) == (300, 200)
+    assert set(result.timings) >= {"decode", "pre", "inference", "mask", "compose", "encode+verify"}
+
+
+def test_a_failed_job_reports_failed_with_the_reason():
+    events = []
+    with pytest.raises(UnsupportedFormat):
+        asyncio.run(run_job(b"%PDF-1.7\n...", runtime=RUNTIME, decoder=PillowDecoder(), report=events.append))
+    assert events[-1]["state"] == "failed"
+    assert events[-1]["code"] == "unsupported-format"
+    assert "PDF" in events[-1]["message"]
+
+
+def test_empty_input_is_refused_before_anything_runs():
+    with pytest.raises(CorruptImage, match="empty"):
+        cut(b"")
+
+
+def test_the_state_machine_refuses_impossible_transitions():
+    state = JobState(lambda event: None)
+    state.enter("preparing")
+    with pytest.raises(RuntimeError):
+        state.enter("encoding")
+    state.enter("cancelled")
+    with pytest.raises(RuntimeError):
+        state.enter("done")
+
+
+def test_banded_compose_equals_a_single_pass(monkeypatch):
+    data = encoded(photo("chelsea", (257, 131)), "PNG")
+    whole, _ = cut(data)
+    monkeypatch.setattr(job, "BAND_PIXELS", 257 * 7)  # 19 bands, the last one short
+    banded, _ = cut(data)
+    assert banded.png == whole.png
+
+
+def test_an_animated_gif_is_cut_from_its_first_frame_with_a_notice():
+    frames = [photo("coffee", (120, 80)), Image.new("RGB", (120, 80), "red")]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:])
+    result, _ = cut(buffer.getvalue())
+    assert any("animated" in notice for notice in result.notices)
+
+
+def test_source_transparency_is_kept():
+    image = photo("coffee", (64, 64)).convert("RGBA")
+    image.putalpha(0)
+    result, _ = cut(encoded(image, "PNG"))
+    assert set(Image.open(io.BytesIO(result.png)).getchannel("A").getdata()) == {0}
+
+
+@pytest.mark.parametrize("text,expected", [("transparent", (0, 0, 0, 0)), ("#FF8000", (255, 128, 0, 255))])
+def test_background_parsing(text, expected):
+    assert parse_background(text) == expected
+
+
+@pytest.mark.parametrize("text", ["red", "#12345", "#GG0000", ""])
+def test_bad_backgrounds_are_refused_with_a_message(text):
+    with pytest.raises(ValueError, match="#RRGGBB"):
+        parse_background(text)
