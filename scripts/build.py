@@ -1,0 +1,211 @@
+"""Build dist/: the whole site as a plain static folder (see docs/web-contract.md).
+
+    PYTHONPATH=py python3 scripts/build.py
+
+Idempotent and quick when nothing changed: files are copied only when their size or mtime
+differ, graphs are regenerated only when the Python sources change, and anything in dist/
+that the build no longer produces is removed.
+"""
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "py"))
+
+from cutout.models import MODELS, graph_names  # noqa: E402
+from cutout.vendor import fetch_all, is_cached, models_dir  # noqa: E402
+
+DIST = ROOT / "dist"
+WEB = ROOT / "web"
+PACKAGE = ROOT / "py" / "cutout"
+NODE_MODULES = ROOT / "node_modules"
+STAMPS = ROOT / "build"
+
+TOP_LEVEL_FILES = ["service-worker.js", "manifest.webmanifest"]
+PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
+# The default onnxruntime-web bundle: WebGPU and WASM in one ES module that embeds its
+# Emscripten loader, so the only other file it fetches is this .wasm (and its pthread workers
+# are the bundle itself, so no blob: worker is needed).
+ORT_FILES = ["ort.bundle.min.mjs", "ort-wasm-simd-threaded.jsep.wasm"]
+# Builders of the graphs and the onnxruntime glue are native-only; the browser never imports them.
+NATIVE_ONLY = {"graphs", "native.py"}
+# Not precached: the service worker and build.json are fetched fresh to find updates, _headers is
+# for the host, and models are downloaded on first use by model-store.js.
+NOT_PRECACHED = {"service-worker.js", "build.json", "_headers"}
+MODELS_FOLDER = "models"
+
+# Every response of the site carries these (scripts/serve.py reads them back from _headers).
+CSP = "; ".join([
+    "default-src 'self'",
+    # Pyodide and ONNX Runtime compile WebAssembly; neither needs eval or inline script.
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "worker-src 'self'",
+    "connect-src 'self'",
+    "img-src 'self' blob: data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+])
+HEADERS = {
+    # Cross-origin isolation: SharedArrayBuffer, hence ONNX Runtime threads.
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def log(message: str) -> None:
+    print(f"build: {message}", flush=True)
+
+
+def sync_file(source: Path, target: Path) -> None:
+    """Copy unless the target already has the same size and modification time."""
+    if target.is_file():
+        mine, theirs = source.stat(), target.stat()
+        if mine.st_size == theirs.st_size and mine.st_mtime_ns == theirs.st_mtime_ns:
+            return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, target)
+
+
+def write_if_changed(target: Path, data: bytes) -> None:
+    if target.is_file() and target.read_bytes() == data:
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+
+def copied_files() -> dict[str, Path]:
+    """dist-relative path → source file, for everything copied as it is."""
+    files = {path.relative_to(WEB).as_posix(): path for path in sorted(WEB.rglob("*")) if path.is_file()}
+    for name in TOP_LEVEL_FILES:
+        if (ROOT / name).is_file():
+            files[name] = ROOT / name
+    for folder, package, names in (("vendor/pyodide", "pyodide", PYODIDE_FILES),
+                                   ("vendor/ort", "onnxruntime-web/dist", ORT_FILES)):
+        for name in names:
+            source = NODE_MODULES / package / name
+            if not source.is_file():
+                raise SystemExit(f"build: {source} is missing: run `npm ci` first")
+            files[f"{folder}/{name}"] = source
+    for model in MODELS.values():
+        files[f"{MODELS_FOLDER}/{model.file}"] = models_dir() / model.file
+    return files
+
+
+def package_sources() -> list[Path]:
+    return sorted(path for path in PACKAGE.rglob("*.py") if "__pycache__" not in path.parts)
+
+
+def cutout_zip() -> bytes:
+    """The browser's copy of the package, byte-identical for identical sources (fixed timestamps)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in package_sources():
+            relative = path.relative_to(PACKAGE)
+            if relative.parts[0] in NATIVE_ONLY:
+                continue
+            entry = zipfile.ZipInfo(f"cutout/{relative.as_posix()}", date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(entry, path.read_bytes())
+    return buffer.getvalue()
+
+
+def generate_graphs(folder: Path) -> None:
+    """`python -m cutout.graphs`, skipped while the package sources are what they were last time."""
+    digest = hashlib.sha256()
+    for path in package_sources():
+        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
+    stamp = STAMPS / "graphs.sha256"
+    if folder.is_dir() and any(folder.iterdir()) and stamp.is_file() and stamp.read_text() == digest.hexdigest():
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    environment = {**os.environ, "PYTHONPATH": str(ROOT / "py")}
+    result = subprocess.run([sys.executable, "-m", "cutout.graphs", str(folder)], env=environment,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"build: generating the graphs failed:\n{result.stderr}")
+    STAMPS.mkdir(exist_ok=True)
+    stamp.write_text(digest.hexdigest())
+    log(f"graphs generated in {folder.relative_to(ROOT)}")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def models_table() -> dict:
+    return {model.key: {
+        "url": f"{MODELS_FOLDER}/{model.file}",
+        "size": model.size,
+        "sha256": model.sha256,
+        "title": model.title,
+        "licence": model.licence,
+        # The worker starts creating these sessions while Python boots.
+        "graphs": [f"graphs/{name}" for name in graph_names(model).values()],
+    } for model in MODELS.values()}
+
+
+def build_info(precache: list[str], models: dict) -> dict:
+    digest = hashlib.sha256()
+    for url in precache:
+        digest.update(f"{url}\0{file_sha256(DIST / url)}\n".encode())
+    digest.update(json.dumps(models, sort_keys=True).encode())  # models change only with their sha256
+    return {"version": digest.hexdigest()[:16], "precache": precache, "models": models}
+
+
+def headers_file() -> str:
+    return "/*\n" + "".join(f"  {name}: {value}\n" for name, value in HEADERS.items())
+
+
+def remove_stale(expected: set[str]) -> None:
+    for path in sorted(DIST.rglob("*"), reverse=True):  # children before their folders
+        relative = path.relative_to(DIST).as_posix()
+        if path.is_dir():
+            if not any(path.iterdir()):
+                path.rmdir()
+        elif relative not in expected:
+            path.unlink()
+            log(f"removed stale {relative}")
+
+
+def build() -> dict:
+    missing = [model.key for model in MODELS.values() if not is_cached(model)]
+    if missing:
+        fetch_all(missing, log=log)
+    DIST.mkdir(exist_ok=True)
+    files = copied_files()
+    for relative, source in files.items():
+        sync_file(source, DIST / relative)
+    write_if_changed(DIST / "py" / "cutout.zip", cutout_zip())
+    generate_graphs(DIST / "graphs")
+    write_if_changed(DIST / "_headers", headers_file().encode())
+
+    graphs = [path.relative_to(DIST).as_posix() for path in sorted((DIST / "graphs").iterdir())]
+    produced = sorted({*files, "py/cutout.zip", *graphs, "_headers"})
+    precache = [url for url in produced if url not in NOT_PRECACHED and not url.startswith(f"{MODELS_FOLDER}/")]
+    info = build_info(precache, models_table())
+    write_if_changed(DIST / "build.json", (json.dumps(info, indent=2) + "\n").encode())
+    remove_stale({*produced, "build.json"})
+    log(f"dist/ is version {info['version']} ({len(precache)} precached files)")
+    return info
+
+
+if __name__ == "__main__":
+    build()
