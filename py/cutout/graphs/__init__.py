@@ -1,0 +1,33 @@
+"""The per-pixel stages of the pipeline as ONNX graphs, generated here and run by ONNX Runtime.
+
+The browser has no numpy, so every per-pixel computation is a small graph that onnxruntime-web
+runs next to the network. Each module builds one graph (`build`) and holds its numpy `reference`
+side by side; the tests hold the two to each other. This package needs onnx and numpy: only the
+build step and the tests import it, never the pipeline itself (it reads `models.graph_names`).
+"""
+
+import onnx
+
+from ..models import MODELS, graph_names
+from . import compose, mask, pre
+
+_BUILDERS = {
+    "pre": pre.build,
+    "mask": mask.build,
+    "compose": lambda model: compose.build(),  # one graph for every model
+}
+
+
+def build_all() -> dict[str, onnx.ModelProto]:
+    """Every graph a job may run, keyed by file name as `models.graph_names` gives it."""
+    graphs = {}
+    for model in MODELS.values():
+        for role, file_name in graph_names(model).items():
+            if file_name not in graphs:
+                graphs[file_name] = _BUILDERS[role](model)
+    return graphs
+
+
+def serialise(graph: onnx.ModelProto) -> bytes:
+    """The file's bytes; the same graph always gives the same bytes."""
+    return graph.SerializeToString(deterministic=True)
