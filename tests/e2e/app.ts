@@ -1,0 +1,44 @@
+import { expect, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { alphaHistogram, readRgbaPng } from './png';
+import type { Photo } from './photos';
+
+// Drives the app the way a person does: pick a model, choose a file, wait, click Download.
+
+const JOB_TIMEOUT_MS = 240_000;
+
+export async function openApp(page: Page, query = '') {
+  await page.goto(`/${query}`);
+  await expect(page.getByTestId('model-fast')).toBeVisible();
+}
+
+export async function cutOut(page: Page, photo: Photo, model: 'fast' | 'best' = 'fast') {
+  await page.getByTestId(`model-${model}`).check();
+  await page.getByTestId('file-input').setInputFiles(photo.path);
+  await expect(page.getByTestId('progress-panel')).toBeVisible();
+  const result = page.getByTestId('result-panel');
+  const error = page.getByTestId('error-panel');
+  await expect(result.or(error)).toBeVisible({ timeout: JOB_TIMEOUT_MS });
+  if (await error.isVisible()) throw new Error(`the job failed: ${await error.innerText()}`);
+}
+
+export async function downloadCutout(page: Page): Promise<{ name: string; bytes: Buffer }> {
+  const downloading = page.waitForEvent('download');
+  await page.getByTestId('download').click();
+  const download = await downloading;
+  return { name: download.suggestedFilename(), bytes: readFileSync(await download.path()) };
+}
+
+// A real cutout of a photo: the input's size, RGBA, a clear background, a solid subject, and soft
+// edges (many alpha values strictly between 0 and 255), not a hard binary mask.
+export function expectSoftCutout(png: Buffer, photo: Photo) {
+  const image = readRgbaPng(png);
+  expect({ width: image.width, height: image.height }).toEqual({ width: photo.width, height: photo.height });
+  const alpha = alphaHistogram(image);
+  const pixels = image.width * image.height;
+  const count = (from: number, to: number) => alpha.slice(from, to + 1).reduce((sum, n) => sum + n, 0);
+  expect(count(0, 5), 'background pixels (alpha ≤ 5)').toBeGreaterThan(pixels * 0.05);
+  expect(count(250, 255), 'subject pixels (alpha ≥ 250)').toBeGreaterThan(pixels * 0.05);
+  expect(count(1, 254), 'pixels with soft alpha').toBeGreaterThan(pixels * 0.002);
+  expect(alpha.slice(1, 255).filter((n) => n > 0).length, 'distinct soft alpha values').toBeGreaterThan(100);
+}

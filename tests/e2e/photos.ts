@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// Real photographs from scikit-image's bundled data, written once per run by global-setup.ts.
+export const PHOTO_DIR = join(tmpdir(), 'cutout-e2e-photos');
+export const PHOTO_INDEX = join(PHOTO_DIR, 'photos.json');
+
+export interface Photo {
+  path: string;
+  width: number;
+  height: number;
+}
+
+export type PhotoName = 'astronaut' | 'coffee' | 'chelsea';
+
+export function photo(name: PhotoName): Photo {
+  return JSON.parse(readFileSync(PHOTO_INDEX, 'utf8'))[name];
+}

@@ -1,0 +1,32 @@
+import { expect, test } from '@playwright/test';
+import { cutOut, downloadCutout, expectSoftCutout, openApp } from './app';
+import { photo } from './photos';
+
+// Runs in the 'webgpu' project only: Chromium started with --enable-unsafe-webgpu offers its
+// SwiftShader adapter. No adapter is a failure here, never a skip.
+
+test.beforeEach(async ({ page }) => {
+  await openApp(page);
+  const adapter = await page.evaluate(async () => {
+    const found = await (navigator as any).gpu?.requestAdapter();
+    return found ? `${found.info?.vendor} ${found.info?.architecture}` : null;
+  });
+  expect(adapter, 'Chromium must offer a WebGPU adapter (SwiftShader) with --enable-unsafe-webgpu').not.toBeNull();
+});
+
+test('the Fast model runs on WebGPU', async ({ page }) => {
+  const input = photo('astronaut');
+  await cutOut(page, input, 'fast');
+  await expect(page.getByTestId('result-backend')).toHaveText('WebGPU');
+  await expect(page.getByTestId('backend-warning')).toBeHidden();
+  expectSoftCutout((await downloadCutout(page)).bytes, input);
+});
+
+test('when WebGPU fails during the run, the job completes on WASM and says so', async ({ page }) => {
+  await openApp(page, '?fail=webgpu-run');
+  const input = photo('astronaut');
+  await cutOut(page, input, 'fast');
+  await expect(page.getByTestId('result-backend')).toHaveText(/^WASM/);
+  await expect(page.getByTestId('backend-warning')).toContainText('WebGPU failed');
+  expectSoftCutout((await downloadCutout(page)).bytes, input);
+});
