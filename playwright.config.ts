@@ -1,10 +1,9 @@
 import { defineConfig } from '@playwright/test';
+import { APP_URL, PLAIN_HOST_URL } from './tests/e2e/hosts';
 
 // End-to-end tests of the built site (dist/, made by `make build`) in Debian's Chromium.
 // Never `npx playwright install`: the browser is /usr/bin/chromium from apt.
 
-const PORT = 8765;
-const BASE_URL = `http://127.0.0.1:${PORT}/`;
 const CHROMIUM = '/usr/bin/chromium';
 // Without the background-networking flags Chromium keeps dialling Google hosts this machine cannot reach.
 const QUIET_CHROMIUM_ARGS = [
@@ -27,16 +26,24 @@ export default defineConfig({
   expect: { timeout: 15_000 },
   reporter: [['list']],
   use: {
-    baseURL: BASE_URL,
+    baseURL: APP_URL,
     acceptDownloads: true,
     trace: 'retain-on-failure',
   },
-  webServer: {
-    command: `python3 scripts/serve.py --port ${PORT} --no-build`,
-    url: BASE_URL,
-    reuseExistingServer: !process.env.CI,
-    timeout: 60_000,
-  },
+  webServer: [
+    {
+      command: `python3 scripts/serve.py --port ${new URL(APP_URL).port} --no-build`,
+      url: APP_URL,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+    },
+    {
+      command: `python3 -m http.server ${new URL(PLAIN_HOST_URL).port} --bind 127.0.0.1 --directory dist`,
+      url: PLAIN_HOST_URL,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+    },
+  ],
   projects: [
     {
       name: 'wasm',
