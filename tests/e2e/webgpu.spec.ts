@@ -3,10 +3,11 @@ import { cutOut, downloadCutout, expectSoftCutout, openApp } from './app';
 import { photo } from './photos';
 
 // Runs in the 'webgpu' project only: Chromium started with --enable-unsafe-webgpu offers its
-// SwiftShader adapter. No adapter is a failure here, never a skip.
+// SwiftShader adapter. No adapter is a failure here, never a skip. The app does not pick a
+// software adapter by itself (slower than WASM), so the test switch ?backend=webgpu asks for it.
 
 test.beforeEach(async ({ page }) => {
-  await openApp(page);
+  await page.goto('/');
   const adapter = await page.evaluate(async () => {
     const found = await (navigator as any).gpu?.requestAdapter();
     return found ? `${found.info?.vendor} ${found.info?.architecture}` : null;
@@ -15,6 +16,7 @@ test.beforeEach(async ({ page }) => {
 });
 
 test('the Fast model runs on WebGPU', async ({ page }) => {
+  await openApp(page, '?backend=webgpu');
   const input = photo('astronaut');
   await cutOut(page, input, 'fast');
   await expect(page.getByTestId('result-backend')).toHaveText('WebGPU');
@@ -23,7 +25,7 @@ test('the Fast model runs on WebGPU', async ({ page }) => {
 });
 
 test('when WebGPU fails during the run, the job completes on WASM and says so', async ({ page }) => {
-  await openApp(page, '?fail=webgpu-run');
+  await openApp(page, '?backend=webgpu&fail=webgpu-run');
   const input = photo('astronaut');
   await cutOut(page, input, 'fast');
   await expect(page.getByTestId('result-backend')).toHaveText(/^WASM/);

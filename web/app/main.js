@@ -81,7 +81,7 @@ async function cutOut(file, modelPanel) {
       running = null;
     }
     // The job may have downloaded a model.
-    modelPanel.refresh().catch(() => {});
+    modelPanel.refresh();
   }
 }
 
@@ -90,11 +90,10 @@ async function startApp() {
     const build = await loadBuildInfo();
     registerServiceWorker({ version: build.version, toast: byTestId('update-toast'), reloadButton: byTestId('update-reload') })
       .catch((error) => console.warn('Offline support is unavailable:', error));
-    return setUpModelPanel({
+    return await setUpModelPanel({
       options: byTestId('model-options'),
       storedList: byTestId('stored-models'),
       storedEmpty: byTestId('stored-models-empty'),
-      models: build.models,
       store: modelStore,
       onError: (message) => showError('Stored models', message),
     });

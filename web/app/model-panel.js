@@ -1,6 +1,6 @@
 // The Fast/Best choice, and the models stored on this device with a way to delete them.
-// Model facts (title, size, licence) come from build.json, which the build takes from
-// py/cutout/models.py; what is stored comes from model-store.js.
+// Everything shown comes from model-store.js `list()`: the facts are build.json's (written from
+// py/cutout/models.py), `cached` is what Cache Storage holds.
 
 import { formatBytes } from './format.js';
 
@@ -19,68 +19,71 @@ function element(tag, { className, text, attributes = {} } = {}, children = []) 
   return node;
 }
 
-export function setUpModelPanel({ options, storedList, storedEmpty, models, store, onError }) {
-  const saved = localStorage.getItem(CHOICE_STORAGE_KEY);
-  const initial = saved in models ? saved : Object.keys(models)[0];
-  const statusByKey = {};
+function modelOption(model, checked) {
+  const radio = element('input', { attributes: { type: 'radio', name: 'model', value: model.key, 'data-testid': `model-${model.key}` } });
+  radio.checked = checked;
+  return element('label', { className: 'model-option' }, [
+    radio,
+    element('span', { className: 'model-text' }, [
+      element('span', { className: 'model-title', text: model.title }),
+      element('span', { className: 'model-blurb', text: BLURBS[model.key] ?? '' }),
+      element('span', { className: 'model-status', attributes: { 'data-testid': `model-${model.key}-status` } }),
+    ]),
+  ]);
+}
 
-  for (const [key, model] of Object.entries(models)) {
-    const radio = element('input', { attributes: { type: 'radio', name: 'model', value: key, 'data-testid': `model-${key}` } });
-    radio.checked = key === initial;
-    statusByKey[key] = element('span', { className: 'model-status', attributes: { 'data-testid': `model-${key}-status` } });
-    options.append(element('label', { className: 'model-option' }, [
-      radio,
-      element('span', { className: 'model-text' }, [
-        element('span', { className: 'model-title', text: model.title }),
-        element('span', { className: 'model-blurb', text: BLURBS[key] ?? '' }),
-        statusByKey[key],
-      ]),
-    ]));
-  }
+export async function setUpModelPanel({ options, storedList, storedEmpty, store, onError }) {
+  const entries = await store.list();
+  const saved = localStorage.getItem(CHOICE_STORAGE_KEY);
+  const initial = entries.some((model) => model.key === saved) ? saved : entries[0].key;
+  options.append(...entries.map((model) => modelOption(model, model.key === initial)));
   options.addEventListener('change', (event) => localStorage.setItem(CHOICE_STORAGE_KEY, event.target.value));
 
-  function renderStored(storedKeys) {
-    for (const [key, model] of Object.entries(models)) {
-      const isStored = storedKeys.has(key);
+  function storedItem(model) {
+    const deleteButton = element('button', {
+      className: 'button small ghost',
+      text: 'Delete',
+      attributes: { type: 'button', 'aria-label': `Delete ${model.title} from this device`, 'data-testid': `delete-model-${model.key}` },
+    });
+    deleteButton.addEventListener('click', async () => {
+      deleteButton.disabled = true;
+      try {
+        await store.delete(model.key);
+      } catch (error) {
+        onError(`Could not delete ${model.title}: ${error.message ?? error}`);
+      }
+      await refresh();
+    });
+    return element('li', { className: 'stored-model', attributes: { 'data-testid': `stored-model-${model.key}` } }, [
+      element('span', { className: 'stored-text' }, [
+        element('span', { className: 'stored-title', text: model.title }),
+        element('span', { className: 'muted small', text: `${formatBytes(model.size)} · ${model.licence}` }),
+      ]),
+      deleteButton,
+    ]);
+  }
+
+  function render(models) {
+    for (const model of models) {
+      const status = options.querySelector(`[data-testid="model-${model.key}-status"]`);
       const size = formatBytes(model.size);
-      statusByKey[key].textContent = isStored ? `Downloaded · ${size}` : `${size} · downloads on first use`;
-      statusByKey[key].classList.toggle('is-stored', isStored);
+      status.textContent = model.cached ? `Downloaded · ${size}` : `${size} · downloads on first use`;
+      status.classList.toggle('is-stored', model.cached);
     }
-    storedList.replaceChildren(...[...storedKeys].filter((key) => key in models).map((key) => {
-      const model = models[key];
-      const deleteButton = element('button', {
-        className: 'button small ghost',
-        text: 'Delete',
-        attributes: { type: 'button', 'aria-label': `Delete ${model.title} from this device`, 'data-testid': `delete-model-${key}` },
-      });
-      deleteButton.addEventListener('click', async () => {
-        deleteButton.disabled = true;
-        try {
-          await store.delete(key);
-        } catch (error) {
-          onError(`Could not delete ${model.title}: ${error.message ?? error}`);
-        }
-        await refresh();
-      });
-      return element('li', { className: 'stored-model', attributes: { 'data-testid': `stored-model-${key}` } }, [
-        element('span', { className: 'stored-text' }, [
-          element('span', { className: 'stored-title', text: model.title }),
-          element('span', { className: 'muted small', text: `${formatBytes(model.size)} · ${model.licence}` }),
-        ]),
-        deleteButton,
-      ]);
-    }));
-    storedEmpty.hidden = storedList.childElementCount > 0;
+    const stored = models.filter((model) => model.cached);
+    storedList.replaceChildren(...stored.map(storedItem));
+    storedEmpty.hidden = stored.length > 0;
   }
 
   async function refresh() {
-    const entries = await store.list();
-    renderStored(new Set(entries.map((entry) => entry.key)));
+    try {
+      render(await store.list());
+    } catch (error) {
+      onError(`Could not read the stored models: ${error.message ?? error}`);
+    }
   }
 
-  renderStored(new Set());
-  refresh().catch((error) => onError(`Could not read the stored models: ${error.message ?? error}`));
-
+  render(entries);
   return {
     selected: () => options.querySelector('input[name="model"]:checked').value,
     refresh,
