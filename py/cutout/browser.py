@@ -1,0 +1,74 @@
+"""The pipeline's surroundings in the browser: Pyodide only, imported by web/worker/worker.js.
+
+`BridgeRuntime` and `BridgeDecoder` implement the `cutout.runtime` protocols by awaiting the
+functions of the JavaScript module `cutout_bridge` (web/worker/bridge.js): onnxruntime-web
+sessions and the browser's image decoders. Buffers go to JavaScript as proxies that it reads
+in place; results come back as bytes, copied once.
+"""
+
+from pyodide.ffi import JsException, to_js
+
+from .errors import CutoutError
+from .image import RGBAImage
+from .job import JobOptions, run_job
+from .sniff import ImageType
+from .tensor import Tensor
+
+ERRORS_BY_CODE = {error.code: error for error in CutoutError.__subclasses__()}
+
+
+async def _call(function, *args):
+    """Await a bridge function; a JavaScript error with a cutout.errors `code` becomes that CutoutError."""
+    try:
+        return await function(*args)
+    except JsException as error:
+        kind = ERRORS_BY_CODE.get(getattr(error, "code", None))
+        if kind is None:
+            raise
+        raise kind(error.message) from None
+
+
+def _image(picture) -> RGBAImage:
+    return RGBAImage(picture.width, picture.height, picture.pixels.to_bytes())
+
+
+class BridgeRuntime:
+    def __init__(self, bridge):
+        self._bridge = bridge
+
+    async def run(self, graph: str, feeds: dict[str, Tensor], outputs: list[str]) -> dict[str, Tensor]:
+        specs = to_js([[name, tensor.dtype, list(tensor.shape)] for name, tensor in feeds.items()])
+        buffers = [tensor.data for tensor in feeds.values()]
+        results = await _call(self._bridge.run, graph, specs, to_js(outputs), *buffers)
+        return {name: Tensor(result.dtype, tuple(result.dims), result.data.to_bytes())
+                for name, result in zip(outputs, results)}
+
+
+class BridgeDecoder:
+    def __init__(self, bridge):
+        self._bridge = bridge
+
+    async def decode(self, data: bytes, image_type: ImageType) -> RGBAImage:
+        return _image(await _call(self._bridge.decode, data, image_type.mime, image_type.label))
+
+    async def resize(self, image: RGBAImage, width: int, height: int) -> RGBAImage:
+        return _image(await _call(self._bridge.resize, image.data, image.width, image.height, width, height))
+
+
+async def run(data, options):
+    """The worker's entry: `data` a Uint8Array of the file, `options` {model, background: [r, g, b, a]}.
+
+    Returns a JavaScript object: {png: Uint8Array, width, height, notices, timings}, or
+    {error: {code, message}} for a failure the user can act on. Events go to `cutout_bridge.report`.
+    """
+    import cutout_bridge
+
+    settings = options.to_py()
+    job_options = JobOptions(model=settings["model"], background=tuple(settings["background"]))
+    try:
+        result = await run_job(data.to_bytes(), runtime=BridgeRuntime(cutout_bridge), decoder=BridgeDecoder(cutout_bridge),
+                               options=job_options, report=lambda event: cutout_bridge.report(to_js({"type": "state", **event})))
+    except CutoutError as error:
+        return to_js({"error": {"code": error.code, "message": error.message}})
+    return to_js({"png": result.png, "width": result.width, "height": result.height,
+                  "notices": result.notices, "timings": result.timings})

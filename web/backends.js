@@ -1,0 +1,92 @@
+// Where ONNX Runtime runs a job: the ordered list WebGPU → WASM multi-thread → WASM single-thread,
+// what this device offers of it, and the one retry rule. Used by the page (to choose) and by the
+// job worker (to configure ONNX Runtime).
+
+export const WEBGPU = 'webgpu';
+export const WASM_MT = 'wasm-mt';
+export const WASM_ST = 'wasm-st';
+const ORDER = [WEBGPU, WASM_MT, WASM_ST];
+
+// ONNX Runtime's convolutions stop gaining beyond about 8 threads, and each thread is a worker
+// with its own copy of the runtime.
+const MAX_THREADS = 8;
+
+/** Test-only switches from the page's query string (never set in normal use). */
+export function testSwitches(search = globalThis.location?.search ?? '') {
+  const params = new URLSearchParams(search);
+  return { fail: params.get('fail') ?? '', backend: params.get('backend') ?? '' };
+}
+
+/** Threads a backend gets. Threads need SharedArrayBuffer, which needs cross-origin isolation. */
+export function threadsFor(backend) {
+  if (backend === WASM_ST || !globalThis.crossOriginIsolated) return 1;
+  return Math.max(1, Math.min(navigator.hardwareConcurrency || 1, MAX_THREADS));
+}
+
+async function hasHardwareGpu() {
+  try {
+    const adapter = await navigator.gpu?.requestAdapter();
+    // A software adapter (SwiftShader) is many times slower than WASM: not worth choosing.
+    return Boolean(adapter) && !adapter.info?.isFallbackAdapter && adapter.info?.architecture !== 'swiftshader';
+  } catch {
+    return false;
+  }
+}
+
+async function detectBackends() {
+  const available = [];
+  if (await hasHardwareGpu()) available.push(WEBGPU);
+  if (threadsFor(WASM_MT) > 1) available.push(WASM_MT);
+  available.push(WASM_ST);
+  return available;
+}
+
+let detected = null;
+
+/**
+ * The ordered backend list for jobs on this device. `?backend=NAME` forces the list to start at
+ * NAME (even where detection would skip it), followed by the detected backends after it.
+ */
+export async function backendsForThisDevice(search) {
+  detected ??= detectBackends();
+  const available = await detected;
+  const forced = testSwitches(search).backend;
+  if (!ORDER.includes(forced)) return available;
+  return [forced, ...available.filter((backend) => ORDER.indexOf(backend) > ORDER.indexOf(forced))];
+}
+
+/** Whether a backend failure of a job on `backends` would be retried. */
+export function mayFallBack(backends) {
+  return backends[0] === WEBGPU && backends.length > 1;
+}
+
+/**
+ * The retry rule: a job whose WebGPU session creation or run failed runs again, in a fresh
+ * worker, on the rest of the list. Anything else is final: a WASM failure would only repeat.
+ * Returns the list for the retry, or null.
+ */
+export function fallbackAfter(backends, error) {
+  return error?.code === 'backend-failure' && mayFallBack(backends) ? backends.slice(1) : null;
+}
+
+/** Throws where the test switch `fail=<backend>-<step>` asks this step to fail. */
+export function simulateFailure(fail, backend, step) {
+  if (fail === `${backend}-${step}`) throw new Error(`simulated ${backend} failure at ${step} (test switch fail=${fail})`);
+}
+
+/**
+ * Sets ONNX Runtime's global environment for `backend` (once per worker, before any session)
+ * and returns the session options. Only the chosen provider is listed, so ONNX Runtime never
+ * falls back silently: a WebGPU failure surfaces and the retry rule reports it.
+ */
+export function configureOrt(ort, backend, wasmUrl) {
+  ort.env.wasm.proxy = false; // already in a worker
+  ort.env.wasm.numThreads = threadsFor(backend);
+  // The bundle embeds its loader; only the .wasm is fetched, from our own origin.
+  ort.env.wasm.wasmPaths = { wasm: wasmUrl };
+  ort.env.logLevel = 'error';
+  return {
+    executionProviders: [backend === WEBGPU ? 'webgpu' : 'wasm'],
+    graphOptimizationLevel: 'all',
+  };
+}

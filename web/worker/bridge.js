@@ -1,0 +1,168 @@
+// What Python calls in the job worker, registered as the module `cutout_bridge` (see
+// py/cutout/browser.py): the browser's image decoders, and ONNX Runtime sessions for the
+// generated graphs and the model, cached per file for this job.
+//
+// Python passes byte buffers as proxies; they are read in place with getBuffer() (no copy on
+// this side) and Pyodide destroys them when the returned promise settles. Failures carry a
+// `code` from cutout.errors so Python can raise the matching CutoutError.
+
+import { configureOrt, simulateFailure, threadsFor } from '../backends.js';
+import * as modelStore from '../model-store.js';
+
+const DECODE_OPTIONS = { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' };
+// ONNX Runtime wants a typed array of the tensor's element type.
+const TYPED_ARRAYS = { uint8: Uint8Array, float32: Float32Array, float16: Uint16Array, int64: BigInt64Array };
+
+function coded(code, message) {
+  return Object.assign(new Error(message), { code });
+}
+
+function seconds(since) {
+  return Math.round(performance.now() - since) / 1000;
+}
+
+function pixelsOf(bitmap) {
+  const { width, height } = bitmap;
+  const context = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
+  context.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  return { width, height, pixels: context.getImageData(0, 0, width, height).data };
+}
+
+async function decode(data, mime, label) {
+  if (globalThis.ImageDecoder && !(await ImageDecoder.isTypeSupported(mime))) {
+    throw coded('unsupported-format', `this browser cannot decode ${label}s`);
+  }
+  const view = data.getBuffer('u8');
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(new Blob([view.data], { type: mime }), DECODE_OPTIONS);
+  } catch (error) {
+    throw coded('corrupt-image', `this ${label} could not be decoded (${error.message})`);
+  } finally {
+    view.release();
+  }
+  return pixelsOf(bitmap);
+}
+
+async function resize(data, width, height, newWidth, newHeight) {
+  const view = data.getBuffer('u8');
+  try {
+    const pixels = new Uint8ClampedArray(view.data.buffer, view.data.byteOffset, view.data.byteLength);
+    const bitmap = await createImageBitmap(new ImageData(pixels, width, height), {
+      ...DECODE_OPTIONS, resizeWidth: newWidth, resizeHeight: newHeight, resizeQuality: 'high',
+    });
+    return pixelsOf(bitmap);
+  } finally {
+    view.release();
+  }
+}
+
+function typedView(dtype, bytes) {
+  const Type = TYPED_ARRAYS[dtype];
+  // A typed view needs an aligned offset: Python's buffers are, a slice of one may not be.
+  const aligned = bytes.byteOffset % Type.BYTES_PER_ELEMENT === 0 ? bytes : bytes.slice();
+  return new Type(aligned.buffer, aligned.byteOffset, aligned.byteLength / Type.BYTES_PER_ELEMENT);
+}
+
+/**
+ * The bridge for one job: `model` is a key of build.json's models table, `backend` one of
+ * backends.js, `report(event)` forwards events to the page.
+ */
+export function createBridge({ ort, backend, model, fail, report }) {
+  const sessionOptions = configureOrt(ort, backend, new URL('../vendor/ort/ort-wasm-simd-threaded.jsep.wasm', import.meta.url).href);
+  const sessions = new Map(); // file name → Promise<InferenceSession>
+  const timings = {};
+  let state = 'preparing';
+  const modelEntry = modelStore.models().then((table) => table[model]);
+  const fileName = (url) => url.slice(url.lastIndexOf('/') + 1);
+
+  async function load(file) {
+    const entry = await modelEntry;
+    if (entry && fileName(entry.url) === file) {
+      const started = performance.now();
+      let announced = false;
+      const bytes = await modelStore.get(model, (progress) => {
+        if (!announced) report({ type: 'state', state, stage: 'downloading model' });
+        announced = true;
+        report({ type: 'download', ...progress });
+      });
+      timings['model-load'] = seconds(started);
+      return bytes;
+    }
+    const graphUnavailable = (why) => coded('model-unavailable', `the graph ${file} could not be loaded (${why})`);
+    let response;
+    try {
+      response = await fetch(new URL(`../graphs/${file}`, import.meta.url));
+    } catch (error) {
+      throw graphUnavailable(error.message);
+    }
+    if (!response.ok) throw graphUnavailable(`HTTP ${response.status}`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  async function createSession(file) {
+    const bytes = await load(file);
+    const started = performance.now();
+    try {
+      simulateFailure(fail, backend, 'session');
+      const session = await ort.InferenceSession.create(bytes, sessionOptions);
+      timings[`session ${file}`] = seconds(started);
+      return session;
+    } catch (error) {
+      throw coded('backend-failure', `${backend} could not load ${file}: ${error.message}`);
+    }
+  }
+
+  function session(file) {
+    if (!sessions.has(file)) {
+      const created = createSession(file);
+      created.catch(() => {}); // surfaces where it is awaited; never an unhandled rejection
+      sessions.set(file, created);
+    }
+    return sessions.get(file);
+  }
+
+  return {
+    backend,
+    threads: threadsFor(backend),
+    timings,
+
+    /** Starts loading the model and creating every session the job needs; rejects on the first failure. */
+    async prepare() {
+      const entry = await modelEntry;
+      if (!entry) throw coded('model-unavailable', `there is no model called “${model}”`);
+      const started = performance.now();
+      await Promise.all([entry.url, ...entry.graphs].map((url) => session(fileName(url))));
+      timings.sessions = seconds(started);
+    },
+
+    // ---- called from Python (py/cutout/browser.py) ----
+
+    report(event) {
+      if (event.type === 'state') state = event.state;
+      report(event);
+    },
+
+    decode,
+    resize,
+
+    /** specs: [[name, dtype, dims]…] with one buffer per spec; returns [{ dtype, dims, data }] in `outputNames` order. */
+    async run(file, specs, outputNames, ...buffers) {
+      const ready = await session(file);
+      const views = buffers.map((buffer) => buffer.getBuffer('u8'));
+      try {
+        const feeds = Object.fromEntries(specs.map(([name, dtype, dims], index) =>
+          [name, new ort.Tensor(dtype, typedView(dtype, views[index].data), dims)]));
+        simulateFailure(fail, backend, 'run');
+        // Fetching only the outputs asked for: ISNet has 12, and each costs a copy.
+        const results = await ready.run(feeds, outputNames);
+        return outputNames.map((name) => ({ dtype: results[name].type, dims: results[name].dims, data: results[name].data }));
+      } catch (error) {
+        throw coded('backend-failure', `${backend} failed running ${file}: ${error.message}`);
+      } finally {
+        views.forEach((view) => view.release());
+      }
+    },
+  };
+}
