@@ -14,9 +14,11 @@ from .models import MODELS
 class Progress:
     """One status line per file; redrawn in place on a terminal, plain lines otherwise."""
 
-    def __init__(self, total: int, stream=sys.stderr, quiet: bool = False):
-        self.total, self.stream, self.quiet = total, stream, quiet
-        self.live = stream.isatty()
+    def __init__(self, total: int, stream=None, quiet: bool = False):
+        # Looked up at call time so redirected streams (tests, wrappers) are honoured.
+        self.stream = stream or sys.stderr
+        self.total, self.quiet = total, quiet
+        self.live = self.stream.isatty()
         self.index, self.name = 0, ""
 
     def start(self, index: int, name: str) -> None:
