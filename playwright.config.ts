@@ -34,13 +34,14 @@ export default defineConfig({
     {
       command: `python3 scripts/serve.py --port ${new URL(APP_URL).port} --no-build`,
       url: APP_URL,
-      reuseExistingServer: !process.env.CI,
+      reuseExistingServer: false, // never test whatever else happens to listen there
       timeout: 60_000,
     },
     {
       command: `python3 -m http.server ${new URL(PLAIN_HOST_URL).port} --bind 127.0.0.1 --directory dist`,
       url: PLAIN_HOST_URL,
-      reuseExistingServer: !process.env.CI,
+      stderr: 'ignore', // its access log
+      reuseExistingServer: false, // never test whatever else happens to listen there
       timeout: 60_000,
     },
   ],

@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { test as base, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { alphaHistogram, readRgbaPng } from './png';
 import type { Photo } from './photos';
@@ -6,6 +6,21 @@ import type { Photo } from './photos';
 // Drives the app the way a person does: pick a model, choose a file, wait, click Download.
 
 const JOB_TIMEOUT_MS = 240_000;
+
+// Every test gets the browser's console (page and workers) attached when it fails: a job dies
+// inside a worker, where the test cannot otherwise see why.
+export const test = base.extend<{ browserConsole: void }>({
+  browserConsole: [async ({ page }, use, testInfo) => {
+    const lines: string[] = [];
+    page.on('console', (message) => lines.push(`page ${message.type()}: ${message.text()}`));
+    page.on('pageerror', (error) => lines.push(`page error: ${error.message}`));
+    page.on('worker', (worker) => worker.on('console', (message) => lines.push(`worker ${message.type()}: ${message.text()}`)));
+    await use();
+    if (testInfo.status !== testInfo.expectedStatus) {
+      await testInfo.attach('browser console', { body: lines.join('\n'), contentType: 'text/plain' });
+    }
+  }, { auto: true }],
+});
 
 export async function openApp(page: Page, query = '') {
   await page.goto(`/${query}`);
@@ -18,7 +33,7 @@ export async function cutOut(page: Page, photo: Photo, model: 'fast' | 'best' = 
   await expect(page.getByTestId('progress-panel')).toBeVisible();
   const result = page.getByTestId('result-panel');
   const error = page.getByTestId('error-panel');
-  await expect(result.or(error)).toBeVisible({ timeout: JOB_TIMEOUT_MS });
+  await expect(result.or(error).filter({ visible: true })).toBeVisible({ timeout: JOB_TIMEOUT_MS });
   if (await error.isVisible()) throw new Error(`the job failed: ${await error.innerText()}`);
 }
 

@@ -1,5 +1,5 @@
-import { expect, test } from '@playwright/test';
-import { cutOut, downloadCutout, expectSoftCutout, openApp } from './app';
+import { expect } from '@playwright/test';
+import { cutOut, downloadCutout, expectSoftCutout, openApp, test } from './app';
 import { photo, type PhotoName } from './photos';
 
 const CASES: { model: 'fast' | 'best'; photoName: PhotoName }[] = [

@@ -1,5 +1,5 @@
-import { expect, test } from '@playwright/test';
-import { cutOut, downloadCutout, expectSoftCutout, openApp } from './app';
+import { expect } from '@playwright/test';
+import { cutOut, downloadCutout, expectSoftCutout, openApp, test } from './app';
 import { photo } from './photos';
 
 test('after one visit the app works offline: reload and cut out another photo', async ({ page, context }) => {

@@ -1,7 +1,7 @@
-import { expect, test, type Request } from '@playwright/test';
+import { expect, type Request } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { cutOut, downloadCutout, openApp } from './app';
+import { cutOut, downloadCutout, openApp, test } from './app';
 import { photo } from './photos';
 
 function isOnDevice(url: string, origin: string): boolean {

@@ -1,5 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { cutOut, openApp } from './app';
+import { expect, type Page } from '@playwright/test';
+import { cutOut, openApp, test } from './app';
 import { PLAIN_HOST_URL } from './hosts';
 import { photo } from './photos';
 

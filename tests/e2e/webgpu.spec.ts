@@ -1,5 +1,5 @@
-import { expect, test } from '@playwright/test';
-import { cutOut, downloadCutout, expectSoftCutout, openApp } from './app';
+import { expect } from '@playwright/test';
+import { cutOut, downloadCutout, expectSoftCutout, openApp, test } from './app';
 import { photo } from './photos';
 
 // Runs in the 'webgpu' project only: Chromium started with --enable-unsafe-webgpu offers its
