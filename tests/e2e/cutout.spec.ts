@@ -20,3 +20,16 @@ for (const { model, photoName } of CASES) {
     await expect(page.getByTestId(`model-${model}-status`)).toHaveText(/Downloaded/);
   });
 }
+
+test('a file that is not an image gets a specific message, and the next photo still works', async ({ page }) => {
+  await openApp(page);
+  // Named and typed like a JPEG: the app must look at the bytes, not the name.
+  await page.getByTestId('file-input').setInputFiles({ name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('hello, not an image') });
+  await expect(page.getByTestId('error-panel')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('error-title')).toContainText('notes.jpg');
+  await expect(page.getByTestId('error-message')).toContainText(/not an image/i);
+
+  const input = photo('coffee');
+  await cutOut(page, input, 'fast');
+  expectSoftCutout((await downloadCutout(page)).bytes, input);
+});

@@ -5,6 +5,7 @@ import { startJob } from '../worker-protocol.js';
 import { backendsForThisDevice } from '../backends.js';
 import * as modelStore from '../model-store.js';
 import { setUpDropPanel } from './drop-panel.js';
+import { sentenceCase } from './format.js';
 import { setUpModelPanel } from './model-panel.js';
 import { createProgressPanel } from './progress-panel.js';
 import { createResultPanel } from './result-panel.js';
@@ -74,7 +75,7 @@ async function cutOut(file, modelPanel) {
   } catch (error) {
     if (!isOnScreen()) return;
     if (error?.code === 'cancelled') showView('empty');
-    else showError(`Couldn’t cut out “${file.name}”`, error?.message ?? String(error));
+    else showError(`Couldn’t cut out “${file.name}”`, sentenceCase(error?.message ?? String(error)));
   } finally {
     if (isOnScreen()) {
       progress.stop();

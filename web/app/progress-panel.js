@@ -16,6 +16,7 @@ export function createProgressPanel(root) {
   const backend = root.querySelector('[data-testid="progress-backend"]');
   const steps = [...root.querySelectorAll('.steps li')];
   let timer;
+  let downloading = false;
 
   function setIndeterminate() {
     bar.classList.add('is-indeterminate');
@@ -45,6 +46,7 @@ export function createProgressPanel(root) {
       stage.textContent = 'Starting…';
       detail.textContent = '';
       backend.textContent = '';
+      downloading = false;
       setIndeterminate();
       markStep('preparing');
       const startedAt = performance.now();
@@ -56,18 +58,18 @@ export function createProgressPanel(root) {
     update(event) {
       if (event.type === 'state') {
         if (STEP_ORDER.includes(event.state)) markStep(event.state);
-        if (event.stage) {
-          stage.textContent = `${sentenceCase(event.stage)}…`;
-          detail.textContent = '';
-          setIndeterminate();
-        }
+        if (event.stage) stage.textContent = `${sentenceCase(event.stage)}…`;
+        // The model downloads while Python starts: its bytes keep the bar until it is in.
+        if (!downloading) setIndeterminate();
       } else if (event.type === 'download') {
-        const model = sentenceCase(event.model);
-        if (event.total > 0) {
+        const model = `${sentenceCase(event.model)} model`;
+        downloading = event.loaded < event.total;
+        if (downloading) {
           setFraction(event.loaded / event.total);
-          detail.textContent = `${model} model: ${formatBytes(event.loaded)} of ${formatBytes(event.total)}`;
+          detail.textContent = `${model}: ${formatBytes(event.loaded)} of ${formatBytes(event.total)}`;
         } else {
-          detail.textContent = `${model} model: ${formatBytes(event.loaded)}`;
+          setIndeterminate();
+          detail.textContent = `${model} downloaded (${formatBytes(event.total)}), now stored on this device`;
         }
       } else if (event.type === 'backend') {
         const runsOn = `Running on ${describeBackend(event.backend, event.threads)}`;
