@@ -28,7 +28,8 @@ export default defineConfig({
   use: {
     baseURL: APP_URL,
     acceptDownloads: true,
-    trace: 'retain-on-failure',
+    // No traces: they would record every model and runtime download (over 100 MB a test).
+    screenshot: 'only-on-failure',
   },
   webServer: [
     {
