@@ -37,8 +37,9 @@ test('a new version offers "Update available — Reload" and takes over only whe
   await expect(page.getByTestId('update-toast')).toBeVisible();
   expect(await controllingVersion(page), 'the waiting version must not take over by itself').toBe(firstVersion);
 
-  await page.getByTestId('update-reload').click();
-  await expect.poll(() => controllingVersion(page)).toBe(`${firstVersion}-next`);
+  // The new worker takes over and the page reloads itself under it.
+  await Promise.all([page.waitForEvent('load'), page.getByTestId('update-reload').click()]);
+  expect(await controllingVersion(page)).toBe(`${firstVersion}-next`);
   await expect(page.getByTestId('update-toast')).toBeHidden();
   await expect(page.getByTestId('model-fast')).toBeVisible();
 });
