@@ -76,7 +76,7 @@ def test_source_transparency_is_kept():
     image = photo("coffee", (64, 64)).convert("RGBA")
     image.putalpha(0)
     result, _ = cut(encoded(image, "PNG"))
-    assert set(Image.open(io.BytesIO(result.png)).getchannel("A").getdata()) == {0}
+    assert Image.open(io.BytesIO(result.png)).getchannel("A").getextrema() == (0, 0)
 
 
 @pytest.mark.parametrize("text,expected", [("transparent", (0, 0, 0, 0)), ("#FF8000", (255, 128, 0, 255))])
