@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "py"))
 
 from cutout.models import MODELS, graph_names  # noqa: E402
-from cutout.vendor import fetch_all, is_cached, models_dir  # noqa: E402
+from cutout.vendor import fetch_all, is_cached, models_dir, sha256_of  # noqa: E402
 
 DIST = ROOT / "dist"
 WEB = ROOT / "web"
@@ -142,14 +142,6 @@ def generate_graphs(folder: Path) -> None:
     log(f"graphs generated in {folder.relative_to(ROOT)}")
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def models_table() -> dict:
     return {model.key: {
         "url": f"{MODELS_FOLDER}/{model.file}",
@@ -165,7 +157,7 @@ def models_table() -> dict:
 def build_info(precache: list[str], models: dict) -> dict:
     digest = hashlib.sha256()
     for url in precache:
-        digest.update(f"{url}\0{file_sha256(DIST / url)}\n".encode())
+        digest.update(f"{url}\0{sha256_of(DIST / url)}\n".encode())
     digest.update(json.dumps(models, sort_keys=True).encode())  # models change only with their sha256
     return {"version": digest.hexdigest()[:16], "precache": precache, "models": models}
 

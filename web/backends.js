@@ -74,19 +74,23 @@ export function simulateFailure(fail, backend, step) {
   if (fail === `${backend}-${step}`) throw new Error(`simulated ${backend} failure at ${step} (test switch fail=${fail})`);
 }
 
-/**
- * Sets ONNX Runtime's global environment for `backend` (once per worker, before any session)
- * and returns the session options. Only the chosen provider is listed, so ONNX Runtime never
- * falls back silently: a WebGPU failure surfaces and the retry rule reports it.
- */
+/** Sets ONNX Runtime's global environment for a job on `backend`: once per worker, before any session. */
 export function configureOrt(ort, backend, wasmUrl) {
   ort.env.wasm.proxy = false; // already in a worker
   ort.env.wasm.numThreads = threadsFor(backend);
   // The bundle embeds its loader; only the .wasm is fetched, from our own origin.
   ort.env.wasm.wasmPaths = { wasm: wasmUrl };
   ort.env.logLevel = 'error';
+}
+
+/**
+ * Session options for `backend`. Only that provider is listed, so ONNX Runtime never falls back
+ * silently: a WebGPU failure surfaces and the retry rule reports it.
+ */
+export function sessionOptions(backend) {
   return {
     executionProviders: [backend === WEBGPU ? 'webgpu' : 'wasm'],
     graphOptimizationLevel: 'all',
+    logSeverityLevel: 3, // errors only: ONNX Runtime warns about every node it places on the CPU
   };
 }

@@ -6,7 +6,7 @@
 // this side) and Pyodide destroys them when the returned promise settles. Failures carry a
 // `code` from cutout.errors so Python can raise the matching CutoutError.
 
-import { configureOrt, simulateFailure, threadsFor } from '../backends.js';
+import { WASM_MT, WASM_ST, WEBGPU, configureOrt, sessionOptions, simulateFailure, threadsFor } from '../backends.js';
 import * as modelStore from '../model-store.js';
 
 const DECODE_OPTIONS = { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' };
@@ -70,16 +70,25 @@ function typedView(dtype, bytes) {
  * backends.js, `report(event)` forwards events to the page.
  */
 export function createBridge({ ort, backend, model, fail, report }) {
-  const sessionOptions = configureOrt(ort, backend, new URL('../vendor/ort/ort-wasm-simd-threaded.jsep.wasm', import.meta.url).href);
-  const sessions = new Map(); // file name → Promise<InferenceSession>
+  configureOrt(ort, backend, new URL('../vendor/ort/ort-wasm-simd-threaded.jsep.wasm', import.meta.url).href);
+  // The generated graphs always run on WASM: they are light, and WebGPU lacks kernels they use
+  // (antialiased Resize). Only the network, where the time goes, runs on WebGPU.
+  const graphBackend = backend !== WEBGPU ? backend : threadsFor(WEBGPU) > 1 ? WASM_MT : WASM_ST;
+  const sessions = new Map(); // file name → Promise<{ session, runsOn }>
   const timings = {};
   let state = 'preparing';
-  const modelEntry = modelStore.models().then((table) => table[model]);
   const fileName = (url) => url.slice(url.lastIndexOf('/') + 1);
+  // The files of this job, from build.json: the network and the generated graphs it needs.
+  const files = modelStore.models().then((table) => {
+    if (!table[model]) throw coded('model-unavailable', `there is no model called “${model}”`);
+    const { url, graphs } = table[model];
+    return { network: fileName(url), all: [url, ...graphs].map(fileName) };
+  });
+  files.catch(() => {}); // surfaces where it is awaited
+  const isNetwork = async (file) => file === (await files).network;
 
   async function load(file) {
-    const entry = await modelEntry;
-    if (entry && fileName(entry.url) === file) {
+    if (await isNetwork(file)) {
       const started = performance.now();
       let announced = false;
       const bytes = await modelStore.get(model, (progress) => {
@@ -103,21 +112,22 @@ export function createBridge({ ort, backend, model, fail, report }) {
 
   async function createSession(file) {
     const bytes = await load(file);
+    const runsOn = (await isNetwork(file)) ? backend : graphBackend;
     const started = performance.now();
     try {
-      simulateFailure(fail, backend, 'session');
-      const session = await ort.InferenceSession.create(bytes, sessionOptions);
+      simulateFailure(fail, runsOn, 'session');
+      const session = await ort.InferenceSession.create(bytes, sessionOptions(runsOn));
       timings[`session ${file}`] = seconds(started);
-      return session;
+      return { session, runsOn };
     } catch (error) {
-      throw coded('backend-failure', `${backend} could not load ${file}: ${error.message}`);
+      throw coded('backend-failure', `${runsOn} could not load ${file}: ${error.message}`);
     }
   }
 
   function session(file) {
     if (!sessions.has(file)) {
       const created = createSession(file);
-      created.catch(() => {}); // surfaces where it is awaited; never an unhandled rejection
+      created.catch(() => {}); // surfaces where it is awaited
       sessions.set(file, created);
     }
     return sessions.get(file);
@@ -130,10 +140,8 @@ export function createBridge({ ort, backend, model, fail, report }) {
 
     /** Starts loading the model and creating every session the job needs; rejects on the first failure. */
     async prepare() {
-      const entry = await modelEntry;
-      if (!entry) throw coded('model-unavailable', `there is no model called “${model}”`);
       const started = performance.now();
-      await Promise.all([entry.url, ...entry.graphs].map((url) => session(fileName(url))));
+      await Promise.all((await files).all.map(session));
       timings.sessions = seconds(started);
     },
 
@@ -149,17 +157,17 @@ export function createBridge({ ort, backend, model, fail, report }) {
 
     /** specs: [[name, dtype, dims]…] with one buffer per spec; returns [{ dtype, dims, data }] in `outputNames` order. */
     async run(file, specs, outputNames, ...buffers) {
-      const ready = await session(file);
+      const { session: ready, runsOn } = await session(file);
       const views = buffers.map((buffer) => buffer.getBuffer('u8'));
       try {
         const feeds = Object.fromEntries(specs.map(([name, dtype, dims], index) =>
           [name, new ort.Tensor(dtype, typedView(dtype, views[index].data), dims)]));
-        simulateFailure(fail, backend, 'run');
+        simulateFailure(fail, runsOn, 'run');
         // Fetching only the outputs asked for: ISNet has 12, and each costs a copy.
         const results = await ready.run(feeds, outputNames);
         return outputNames.map((name) => ({ dtype: results[name].type, dims: results[name].dims, data: results[name].data }));
       } catch (error) {
-        throw coded('backend-failure', `${backend} failed running ${file}: ${error.message}`);
+        throw coded('backend-failure', `${runsOn} failed running ${file}: ${error.message}`);
       } finally {
         views.forEach((view) => view.release());
       }
