@@ -31,10 +31,10 @@ STAMPS = ROOT / "build"
 
 TOP_LEVEL_FILES = ["service-worker.js", "manifest.webmanifest"]
 PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
-# The default onnxruntime-web bundle: WebGPU and WASM in one ES module that embeds its
-# Emscripten loader, so the only other file it fetches is this .wasm (and its pthread workers
-# are the bundle itself, so no blob: worker is needed).
-ORT_FILES = ["ort.bundle.min.mjs", "ort-wasm-simd-threaded.jsep.wasm"]
+# The onnxruntime-web builds of web/backends.js (ORT_BUILDS): WebGPU (+WASM) and plain WASM. Each
+# bundle embeds its Emscripten loader and starts its thread workers from itself (no blob: workers).
+ORT_FILES = ["ort.webgpu.bundle.min.mjs", "ort-wasm-simd-threaded.asyncify.wasm",
+             "ort.wasm.bundle.min.mjs", "ort-wasm-simd-threaded.wasm"]
 # Builders of the graphs and the onnxruntime glue are native-only; the browser never imports them.
 NATIVE_ONLY = {"graphs", "native.py"}
 # Not precached: the service worker and build.json are fetched fresh to find updates, _headers is

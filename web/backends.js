@@ -74,13 +74,26 @@ export function simulateFailure(fail, backend, step) {
   if (fail === `${backend}-${step}`) throw new Error(`simulated ${backend} failure at ${step} (test switch fail=${fail})`);
 }
 
-/** Sets ONNX Runtime's global environment for a job on `backend`: once per worker, before any session. */
-export function configureOrt(ort, backend, wasmUrl) {
+// The onnxruntime-web build each backend loads from vendor/ort/ (scripts/build.py copies these).
+// WebGPU needs the build with ONNX Runtime's WebGPU execution provider; the older JSEP WebGPU of
+// the default bundle cannot run either model (no MaxPool with ceil_mode). WASM alone gets the plain
+// build: half the size, and since every job is a fresh worker, its faster compile and warm-up
+// count on every job. Each bundle embeds its loader and starts its threads from itself, so only
+// the .wasm is fetched besides it.
+const ORT_BUILDS = {
+  webgpu: { module: 'ort.webgpu.bundle.min.mjs', wasm: 'ort-wasm-simd-threaded.asyncify.wasm' },
+  wasm: { module: 'ort.wasm.bundle.min.mjs', wasm: 'ort-wasm-simd-threaded.wasm' },
+};
+
+/** Imports the onnxruntime-web build for `backend` from `vendorUrl` and sets its environment (once per worker). */
+export async function loadOrt(backend, vendorUrl) {
+  const build = ORT_BUILDS[backend === WEBGPU ? 'webgpu' : 'wasm'];
+  const ort = await import(new URL(build.module, vendorUrl).href);
   ort.env.wasm.proxy = false; // already in a worker
   ort.env.wasm.numThreads = threadsFor(backend);
-  // The bundle embeds its loader; only the .wasm is fetched, from our own origin.
-  ort.env.wasm.wasmPaths = { wasm: wasmUrl };
+  ort.env.wasm.wasmPaths = { wasm: new URL(build.wasm, vendorUrl).href };
   ort.env.logLevel = 'error';
+  return ort;
 }
 
 /**

@@ -6,7 +6,7 @@
 // this side) and Pyodide destroys them when the returned promise settles. Failures carry a
 // `code` from cutout.errors so Python can raise the matching CutoutError.
 
-import { WASM_MT, WASM_ST, WEBGPU, configureOrt, sessionOptions, simulateFailure, threadsFor } from '../backends.js';
+import { WASM_MT, WASM_ST, WEBGPU, sessionOptions, simulateFailure, threadsFor } from '../backends.js';
 import * as modelStore from '../model-store.js';
 
 const DECODE_OPTIONS = { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' };
@@ -66,13 +66,13 @@ function typedView(dtype, bytes) {
 }
 
 /**
- * The bridge for one job: `model` is a key of build.json's models table, `backend` one of
- * backends.js, `report(event)` forwards events to the page.
+ * The bridge for one job: `ort` from backends.js loadOrt(backend), `model` a key of build.json's
+ * models table, `report(event)` forwards events to the page.
  */
 export function createBridge({ ort, backend, model, fail, report }) {
-  configureOrt(ort, backend, new URL('../vendor/ort/ort-wasm-simd-threaded.jsep.wasm', import.meta.url).href);
-  // The generated graphs always run on WASM: they are light, and WebGPU lacks kernels they use
-  // (antialiased Resize). Only the network, where the time goes, runs on WebGPU.
+  // The generated graphs always run on WASM: light per-pixel work whose inputs and outputs live
+  // in Python anyway, so a GPU would add transfers (and kernel gaps) for nothing. The network,
+  // where the time goes, runs on the job's backend.
   const graphBackend = backend !== WEBGPU ? backend : threadsFor(WEBGPU) > 1 ? WASM_MT : WASM_ST;
   const sessions = new Map(); // file name → Promise<{ session, runsOn }>
   const timings = {};

@@ -5,6 +5,7 @@
 // Messages: in  { type: 'start', job: { bytes, model, background, backend, fail } }
 //           out { type: 'event', event } … then { type: 'result', result } or { type: 'error', error: { code, message } }
 
+import { loadOrt } from '../backends.js';
 import { createBridge } from './bridge.js';
 
 // Set before anything is awaited: a message arriving before the handler exists is lost.
@@ -14,7 +15,7 @@ self.onmessage = ({ data }) => {
 };
 
 // Requested now so they load while the job message is on its way.
-const runtimes = Promise.all([import('../vendor/pyodide/pyodide.mjs'), import('../vendor/ort/ort.bundle.min.mjs')]);
+const pyodideModule = import('../vendor/pyodide/pyodide.mjs');
 const packageArchive = fetch(new URL('../py/cutout.zip', import.meta.url)).then((response) => {
   if (!response.ok) throw new Error(`py/cutout.zip answered HTTP ${response.status}`);
   return response.arrayBuffer();
@@ -49,7 +50,7 @@ async function runJob({ bytes, model, background, backend, fail }) {
   const started = performance.now();
   postEvent({ type: 'state', state: 'preparing', stage: 'starting Python' });
   try {
-    const [{ loadPyodide }, ort] = await runtimes;
+    const [{ loadPyodide }, ort] = await Promise.all([pyodideModule, loadOrt(backend, new URL('../vendor/ort/', import.meta.url))]);
     const bridge = createBridge({ ort, backend, model, fail, report: postEvent });
     postEvent({ type: 'backend', backend: bridge.backend, threads: bridge.threads });
     // Settles only if preparing fails, so a broken backend fails the job at once, not at inference.
