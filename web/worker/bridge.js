@@ -110,13 +110,18 @@ export function createBridge({ ort, backend, model, fail, report }) {
     return new Uint8Array(await response.arrayBuffer());
   }
 
+  let firstCreation = null;
+
   async function createSession(file) {
     const bytes = await load(file);
     const runsOn = (await isNetwork(file)) ? backend : graphBackend;
     const started = performance.now();
     try {
       simulateFailure(fail, runsOn, 'session');
-      const session = await ort.InferenceSession.create(bytes, sessionOptions(runsOn));
+      const create = () => ort.InferenceSession.create(bytes, sessionOptions(runsOn));
+      // ONNX Runtime initialises its WebAssembly in the first session it creates; two backends
+      // (webgpu, wasm) starting that at once make one fail, so later sessions wait for the first.
+      const session = await (firstCreation ? firstCreation.then(create, create) : (firstCreation = create()));
       timings[`session ${file}`] = seconds(started);
       return { session, runsOn };
     } catch (error) {
