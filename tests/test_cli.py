@@ -102,3 +102,13 @@ def test_models_are_listed_with_size_licence_and_state(capsys):
     assert "fast" in out and "Apache-2.0" in out and "4.6 MB" in out
     assert "best" in out and "AGPL-3.0" in out and "88.2 MB" in out
     assert "cached" in out
+
+
+def test_no_decontaminate_keeps_the_photo_colours_in_soft_edges(tmp_path):
+    source = tmp_path / "coffee.png"
+    source.write_bytes(encoded(photo("coffee", (240, 160)), "PNG"))
+    assert main(["remove", str(source), "-o", str(tmp_path / "plain"), "--no-decontaminate", "-q"]) == 0
+    rgba = numpy.asarray(read_png(tmp_path / "plain" / "coffee.png"))
+    original = numpy.asarray(Image.open(source).convert("RGB"))
+    visible = rgba[..., 3] > 0
+    assert numpy.array_equal(rgba[..., :3][visible], original[visible])

@@ -1,6 +1,7 @@
 import asyncio
 import io
 
+import numpy
 import pytest
 from PIL import Image
 
@@ -62,6 +63,25 @@ def test_banded_compose_equals_a_single_pass(monkeypatch):
     monkeypatch.setattr(job, "BAND_PIXELS", 257 * 7)  # 19 bands, the last one short
     banded, _ = cut(data)
     assert banded.png == whole.png
+
+
+def test_bands_on_reduced_blocks_equal_a_single_pass(monkeypatch):
+    # Long side above edges.WORKING_LONG_SIDE: estimation runs on 2 × 2 blocks.
+    data = encoded(photo("astronaut", (1400, 180)), "PNG")
+    whole, _ = cut(data)
+    monkeypatch.setattr(job, "BAND_PIXELS", 1400 * 25)  # odd rows per band, rounded down to whole blocks
+    banded, _ = cut(data)
+    assert banded.png == whole.png
+
+
+def test_decontamination_changes_only_soft_edge_colours():
+    data = encoded(photo("coffee", (300, 200)), "PNG")
+    cleaned = numpy.asarray(Image.open(io.BytesIO(cut(data)[0].png)))
+    kept = numpy.asarray(Image.open(io.BytesIO(cut(data, decontaminate=False)[0].png)))
+    numpy.testing.assert_array_equal(cleaned[..., 3], kept[..., 3])
+    soft = (kept[..., 3] > 0) & (kept[..., 3] < 255)
+    numpy.testing.assert_array_equal(cleaned[~soft], kept[~soft])
+    assert (cleaned[soft] != kept[soft]).any()
 
 
 def test_an_animated_gif_is_cut_from_its_first_frame_with_a_notice():

@@ -49,7 +49,7 @@ async def _remove(args) -> int:
     from .decode import PillowDecoder
     from .native import NativeRuntime
 
-    options = JobOptions(model=args.model, background=args.background)
+    options = JobOptions(model=args.model, background=args.background, decontaminate=args.decontaminate)
     runtime, decoder = NativeRuntime(), PillowDecoder()
     progress = Progress(len(args.inputs), quiet=args.quiet)
     items: list[batch.BatchItem] = []
@@ -126,6 +126,8 @@ def parser() -> argparse.ArgumentParser:
     remove.add_argument("--format", choices=["png"], default="png")
     remove.add_argument("--background", type=_background, default=parse_background("transparent"),
                         help="transparent (default) or #RRGGBB to flatten onto a colour")
+    remove.add_argument("--no-decontaminate", dest="decontaminate", action="store_false",
+                        help="keep the photo's own colours in soft edges instead of the estimated subject colour")
     remove.add_argument("-q", "--quiet", action="store_true", help="only print results and errors")
 
     models = commands.add_parser("models", help="list or fetch the models")

@@ -5,10 +5,11 @@ bytes → sniff → limits → decode → sizing → pre graph → network → m
 `Runtime` and `Decoder` protocols, so the browser worker and the CLI run this same code.
 """
 
+import struct
 import time
 from dataclasses import dataclass, field
 
-from . import limits, sizing, sniff
+from . import edges, limits, sizing, sniff
 from .encode import encode_verified_png
 from .errors import CutoutError
 from .image import RGBAImage
@@ -30,7 +31,8 @@ TRANSITIONS = {
 }
 STATES = tuple(TRANSITIONS)
 
-# Compose runs in horizontal bands of about this many pixels to bound peak memory on huge photos.
+# Compose runs in horizontal bands of about this many pixels (plus context rows, see `cutout.edges`)
+# to bound peak memory on huge photos.
 BAND_PIXELS = 4_000_000
 TRANSPARENT = (0, 0, 0, 0)
 
@@ -39,6 +41,8 @@ TRANSPARENT = (0, 0, 0, 0)
 class JobOptions:
     model: str = "fast"
     background: tuple[int, int, int, int] = TRANSPARENT
+    # Replace the old background's colour in soft edges by the estimated subject colour.
+    decontaminate: bool = True
 
 
 @dataclass
@@ -95,14 +99,22 @@ def parse_background(text: str) -> tuple[int, int, int, int]:
     return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16), 255)
 
 
-def _rows(image_bytes, alpha_bytes, width: int, height: int):
-    rows_per_band = max(1, BAND_PIXELS // width)
+def _bands(image_bytes, alpha_bytes, width: int, height: int):
+    """(own rows, context rows above, context rows below, pixels, alpha) of each band, context included.
+
+    Bands start on whole blocks and carry `edges.context_rows` of context where the picture has it,
+    so that the compose graph gives each band's own rows exactly what the whole picture would.
+    """
+    block = edges.block_size(width, height)
+    rows_per_band = max(block, BAND_PIXELS // width // block * block)
+    context = edges.context_rows(width, height)
     pixels, alpha = memoryview(image_bytes).cast("B"), memoryview(alpha_bytes).cast("B")
     for top in range(0, height, rows_per_band):
-        rows = min(rows_per_band, height - top)
-        yield (rows,
-               pixels[top * width * 4:(top + rows) * width * 4],
-               alpha[top * width * 4:(top + rows) * width * 4])  # float32 alpha: also 4 bytes a pixel
+        bottom = min(top + rows_per_band, height)
+        first, last = max(0, top - context), min(height, bottom + context)
+        yield (bottom - top, top - first, last - bottom,
+               pixels[first * width * 4:last * width * 4],
+               alpha[first * width * 4:last * width * 4])  # float32 alpha: also 4 bytes a pixel
 
 
 async def run_job(data: bytes, *, runtime: Runtime, decoder: Decoder, options: JobOptions = JobOptions(),
@@ -145,13 +157,19 @@ async def run_job(data: bytes, *, runtime: Runtime, decoder: Decoder, options: J
             alpha = (await runtime.run(graphs["mask"], {
                 "prediction": prediction, "size": int64_vector((image.height, image.width))}, ["alpha"]))["alpha"]
         composed = bytearray()
-        background = Tensor("uint8", (4,), bytes(options.background))
+        edge_feeds = {
+            "background": Tensor("uint8", (4,), bytes(options.background)),
+            "radii": int64_vector(edges.blur_radii(image.width, image.height)),
+            "block": int64_vector([edges.block_size(image.width, image.height)]),
+            "decontamination": Tensor("float32", (), struct.pack("<f", 1.0 if options.decontaminate else 0.0)),
+        }
         with watch("compose"):
-            for rows, band_pixels, band_alpha in _rows(image.data, alpha.data, image.width, image.height):
+            for rows, above, below, band_pixels, band_alpha in _bands(image.data, alpha.data, image.width, image.height):
+                band_rows = above + rows + below
                 out = await runtime.run(graphs["compose"], {
-                    "rgba": Tensor("uint8", (rows, image.width, 4), band_pixels),
-                    "alpha": Tensor("float32", (rows, image.width), band_alpha),
-                    "background": background}, ["rgba_out"])
+                    "rgba": Tensor("uint8", (band_rows, image.width, 4), band_pixels),
+                    "alpha": Tensor("float32", (band_rows, image.width), band_alpha),
+                    "margins": int64_vector((above, below)), **edge_feeds}, ["rgba_out"])
                 composed += memoryview(out["rgba_out"].data).cast("B")
         del alpha
         cutout = RGBAImage(image.width, image.height, composed)

@@ -3,6 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cutout.edges import RADII_AT_REFERENCE
 from cutout.graphs import compose
 
 from .samples import image_sizes, noise_rgba, seeds
@@ -17,8 +18,11 @@ backgrounds = st.one_of(
 )
 
 
-def run_compose(run_graph, rgba, alpha, background) -> np.ndarray:
-    return run_graph("compose.onnx", rgba=rgba, alpha=alpha, background=background)
+def run_compose(run_graph, rgba, alpha, background, margins=(0, 0), radii=RADII_AT_REFERENCE, block=1,
+                decontamination=1.0) -> np.ndarray:
+    return run_graph("compose.onnx", rgba=rgba, alpha=alpha, background=background,
+                     margins=np.array(margins, dtype=np.int64), radii=np.array(radii, dtype=np.int64),
+                     block=np.array([block], dtype=np.int64), decontamination=np.array(decontamination, dtype=np.float32))
 
 
 def noise_alpha(seed: int, height: int, width: int) -> np.ndarray:
@@ -82,10 +86,3 @@ def test_source_alpha_scales_the_mask(run_graph):
     np.testing.assert_array_equal(composed, [[[200, 100, 50, 64]]])
 
 
-@pytest.mark.parametrize("background", [TRANSPARENT, OPAQUE_GREEN], ids=["transparent", "opaque"])
-def test_bands_compose_like_the_whole(run_graph, background):
-    rgba = noise_rgba(9, 101, 64)
-    alpha = soft_disc(101, 64)
-    whole = run_compose(run_graph, rgba, alpha, background)
-    bands = [run_compose(run_graph, rgba[top : top + 17], alpha[top : top + 17], background) for top in range(0, 101, 17)]
-    np.testing.assert_array_equal(np.concatenate(bands), whole)

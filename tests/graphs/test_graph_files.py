@@ -26,8 +26,9 @@ SIGNATURES = {
         [("alpha", FLOAT, ["height", "width"])],
     ),
     "compose.onnx": (
-        [("rgba", UINT8, ["h", "w", 4]), ("alpha", FLOAT, ["h", "w"]), ("background", UINT8, [4])],
-        [("rgba_out", UINT8, ["h", "w", 4])],
+        [("rgba", UINT8, ["h", "w", 4]), ("alpha", FLOAT, ["h", "w"]), ("background", UINT8, [4]),
+         ("margins", INT64, [2]), ("radii", INT64, [4]), ("block", INT64, [1]), ("decontamination", FLOAT, [])],
+        [("rgba_out", UINT8, ["core_h", "w", 4])],
     ),
 }
 

@@ -1,18 +1,25 @@
 """Compose graph: source pixels + cutout mask → the finished RGBA, laid "over" a background colour.
 
-    rgba        uint8   [h, w, 4]   source pixels (straight alpha)
-    alpha       float32 [h, w]      cutout mask in 0..1
-    background  uint8   [4]         RGBA; [0, 0, 0, 0] for a transparent result
-    rgba_out    uint8   [h, w, 4]   straight alpha
+    rgba             uint8   [h, w, 4]   source pixels (straight alpha): a band of rows with context
+    alpha            float32 [h, w]      cutout mask in 0..1, for the same rows
+    background       uint8   [4]         RGBA; [0, 0, 0, 0] for a transparent result
+    margins          int64   [2]         context rows above and below the band's own rows
+    radii            int64   [4]         foreground-estimation blur radii (`cutout.edges.blur_radii`)
+    decontamination  float32 []          1 replaces soft-edge colours by the estimated foreground, 0 keeps the source
+    rgba_out         uint8   [h - margins, w, 4]   the band's own rows, straight alpha
 
-Purely per pixel, so callers may pass any horizontal band of rows instead of the whole picture.
-Where nothing is left (output alpha 0) the source RGB is kept rather than zeroed, so that the colour
-under a transparent pixel survives for editors that reveal it again.
+Soft-edge colours come from their neighbourhood (`edge`): a band gives the whole picture's answer
+for its own rows when `margins` carry `cutout.edges.context_rows(radii)` rows of context on each
+side that has any. Fully opaque and fully transparent pixels keep the source colour; where nothing
+is left (output alpha 0) the source RGB is kept rather than zeroed, so that the colour under a
+transparent pixel survives for editors that reveal it again.
 """
 
 import numpy as np
 import onnx
 
+from ..edges import RADII_AT_REFERENCE
+from . import edge
 from .builder import FLOAT, INT64, UINT8, GraphBuilder
 
 # Where() evaluates both branches: keeps the division in the unused one finite (float32 tiny).
@@ -21,12 +28,19 @@ SMALLEST_DIVISOR = float(np.finfo(np.float32).tiny)
 
 def build() -> onnx.ModelProto:
     g = GraphBuilder()
-    source_rgb, source_opacity = _colour_and_opacity(g, "rgba", "source")
+    band_rgb, band_opacity = _colour_and_opacity(g, "rgba", "band")
     mask = g.op("Unsqueeze", "alpha", g.constant("channel_axis", [-1], INT64), out="mask")
     # The mask may come from any refinement step: keep it a proportion.
     mask_clamped = g.op("Clip", mask, g.constant("zero", 0.0), g.constant("one", 1.0), out="mask_clamped")
-    coverage = g.op("Mul", mask_clamped, source_opacity, out="coverage")
-    foreground_rgb = estimate_foreground(g, source_rgb, coverage)
+    band_coverage = g.op("Mul", mask_clamped, band_opacity, out="band_coverage")
+    # Coverage in the 1/255 steps the exported alpha has: estimation sums these exactly.
+    band_weight = g.op("Round", g.op("Mul", band_coverage, g.constant("full", 255.0), out="band_coverage_255"),
+                       out="band_weight")
+    first, end = _core_rows(g)
+    source_rgb, coverage, weight = (g.op("Slice", tensor, first, end, g.constant("row_axis", [0], INT64), out=name)
+                                    for name, tensor in (("source_rgb", band_rgb), ("coverage", band_coverage),
+                                                         ("weight", band_weight)))
+    foreground_rgb = edge.foreground_colours(g, band_rgb, band_weight, source_rgb, weight)
     backdrop_rgb, backdrop_opacity = _colour_and_opacity(g, "background", "backdrop")
 
     uncovered = g.op("Sub", g.constant("one", 1.0), coverage, out="uncovered")
@@ -47,22 +61,23 @@ def build() -> onnx.ModelProto:
     g.op("Cast", in_range, to=UINT8, out="rgba_out")
     return g.model(
         "compose",
-        "Cut-out RGBA composed over a background colour; straight alpha, per pixel.",
-        inputs=[("rgba", UINT8, ["h", "w", 4]), ("alpha", FLOAT, ["h", "w"]), ("background", UINT8, [4])],
-        outputs=[("rgba_out", UINT8, ["h", "w", 4])],
+        "Cut-out RGBA composed over a background colour, soft-edge colours estimated; straight alpha.",
+        inputs=[("rgba", UINT8, ["h", "w", 4]), ("alpha", FLOAT, ["h", "w"]), ("background", UINT8, [4]),
+                ("margins", INT64, [2]), ("radii", INT64, [edge.PASSES]), ("block", INT64, [1]),
+                ("decontamination", FLOAT, [])],
+        outputs=[("rgba_out", UINT8, ["core_h", "w", 4])],
     )
 
 
-def estimate_foreground(g: GraphBuilder, source_rgb: str, coverage: str) -> str:
-    """The place for edge decontamination: returns the foreground RGB to compose, [h, w, 3] in 0..255.
-
-    Along soft edges a source pixel mixes the subject with the old background, which shows as a
-    fringe over a new one. Foreground colour estimation plus Lab decontamination (its own issue) will
-    rewrite the colour here from `source_rgb` and `coverage` ([h, w, 1] in 0..1). Until then the
-    source colour is used as is. Note that estimation looks at neighbours, so band callers will then
-    have to pass overlapping rows.
-    """
-    return source_rgb
+def _core_rows(g: GraphBuilder) -> tuple[str, str]:
+    """Slice bounds of the band's own rows: from margins[0] to h - margins[1]."""
+    first = g.op("Slice", "margins", g.constant("margin_above_at", [0], INT64), g.constant("margin_below_at", [1], INT64),
+                 out="core_first")
+    below = g.op("Slice", "margins", g.constant("margin_below_at", [1], INT64), g.constant("margin_end", [2], INT64),
+                 out="margin_below")
+    band_rows = g.op("Slice", g.op("Shape", "rgba", out="band_shape"), g.constant("margin_above_at", [0], INT64),
+                     g.constant("margin_below_at", [1], INT64), out="band_rows")
+    return first, g.op("Sub", band_rows, below, out="core_end")
 
 
 def _colour_and_opacity(g: GraphBuilder, rgba: str, role: str) -> tuple[str, str]:
@@ -76,14 +91,19 @@ def _colour_and_opacity(g: GraphBuilder, rgba: str, role: str) -> tuple[str, str
     return rgb, opacity
 
 
-def reference(rgba: np.ndarray, alpha: np.ndarray, background) -> np.ndarray:
-    """What `build()` computes, in float64 numpy: ([h, w, 4] uint8, [h, w] float, 4 values) → [h, w, 4] uint8."""
-    source_rgb = rgba[..., :3].astype(np.float64)  # estimate_foreground() is still the identity
-    coverage = np.clip(alpha.astype(np.float64), 0.0, 1.0)[..., None] * (rgba[..., 3:] / 255.0)
+def reference(rgba: np.ndarray, alpha: np.ndarray, background, margins=(0, 0), radii=RADII_AT_REFERENCE, block=1,
+              decontamination: float = 1.0) -> np.ndarray:
+    """What `build()` computes, in float64 numpy: ([h, w, 4] uint8, [h, w] float, 4 values, ...) → uint8."""
+    band_rgb = rgba[..., :3].astype(np.float64)
+    band_coverage = np.clip(alpha.astype(np.float64), 0.0, 1.0)[..., None] * (rgba[..., 3:] / 255.0)
+    band_weight = np.rint(band_coverage * 255.0)
+    foreground_rgb = edge.reference_foreground_colours(band_rgb, band_weight, margins, radii, block, decontamination)
+    core = slice(margins[0], rgba.shape[0] - margins[1])
+    source_rgb, coverage = band_rgb[core], band_coverage[core]
     backdrop = np.asarray(background, dtype=np.float64)
     backdrop_share = backdrop[3] / 255.0 * (1.0 - coverage)
     opacity = coverage + backdrop_share
-    premultiplied = source_rgb * coverage + backdrop[:3] * backdrop_share
+    premultiplied = foreground_rgb * coverage + backdrop[:3] * backdrop_share
     with np.errstate(divide="ignore", invalid="ignore"):
         rgb = np.where(opacity > 0, premultiplied / opacity, source_rgb)
     channels = np.concatenate([rgb, opacity * 255.0], axis=-1)
