@@ -17,7 +17,8 @@ function coded(code, message) {
   return Object.assign(new Error(message), { code });
 }
 
-function seconds(since) {
+/** Seconds since a performance.now() reading, as the job's timings are kept. */
+export function seconds(since) {
   return Math.round(performance.now() - since) / 1000;
 }
 

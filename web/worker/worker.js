@@ -6,7 +6,7 @@
 //           out { type: 'event', event } … then { type: 'result', result } or { type: 'error', error: { code, message } }
 
 import { loadOrt } from '../backends.js';
-import { createBridge } from './bridge.js';
+import { createBridge, seconds } from './bridge.js';
 
 // Set before anything is awaited: a message arriving before the handler exists is lost.
 self.onmessage = ({ data }) => {
@@ -23,7 +23,6 @@ const packageArchive = fetch(new URL('../py/cutout.zip', import.meta.url)).then(
 packageArchive.catch(() => {}); // reported when awaited
 
 const postEvent = (event) => self.postMessage({ type: 'event', event });
-const seconds = (since) => Math.round(performance.now() - since) / 1000;
 
 async function bootPython(loadPyodide, bridge) {
   const started = performance.now();
