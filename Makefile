@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.installed
 PORT    ?= 8000
 export CUTOUT_MODELS ?= $(HOME)/.cache/cutout/models
 
-.PHONY: start test test-py test-e2e setup build models graphs bench clean
+.PHONY: start test test-py test-e2e setup build models graphs bench quality clean
 
 start: build
 	$(PY) scripts/serve.py --port $(PORT) --no-build
@@ -49,6 +49,11 @@ build: setup models
 
 bench: build
 	PYTHONPATH=py $(PY) scripts/bench.py
+
+# Edge-quality benchmark on the development set (built from npm + scikit-image on first use);
+# rewrites the table in README.md. Exits non-zero when a target is missed.
+quality: setup models
+	PYTHONPATH=py $(PY) scripts/quality.py --readme
 
 clean:
 	rm -rf dist build test-results playwright-report
