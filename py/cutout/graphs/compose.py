@@ -5,14 +5,15 @@
     background       uint8   [4]         RGBA; [0, 0, 0, 0] for a transparent result
     margins          int64   [2]         context rows above and below the band's own rows
     radii            int64   [4]         foreground-estimation blur radii (`cutout.edges.blur_radii`)
-    decontamination  float32 []          1 replaces soft-edge colours by the estimated foreground, 0 keeps the source
+    block            int64   [1]         side of the blocks estimation sums (`cutout.edges.block_size`)
+    decontamination  float32 []          1: soft-edge colours become the estimated foreground; 0: the source's
     rgba_out         uint8   [h - margins, w, 4]   the band's own rows, straight alpha
 
 Soft-edge colours come from their neighbourhood (`edge`): a band gives the whole picture's answer
-for its own rows when `margins` carry `cutout.edges.context_rows(radii)` rows of context on each
-side that has any. Fully opaque and fully transparent pixels keep the source colour; where nothing
-is left (output alpha 0) the source RGB is kept rather than zeroed, so that the colour under a
-transparent pixel survives for editors that reveal it again.
+for its own rows when it starts on a whole block and `margins` carry `cutout.edges.context_rows`
+rows of context on each side that has any. Fully opaque and fully transparent pixels keep the
+source colour; where nothing is left (output alpha 0) the source RGB is kept rather than zeroed, so
+that the colour under a transparent pixel survives for editors that reveal it again.
 """
 
 import numpy as np
