@@ -66,9 +66,10 @@ def foreground_colours(g: GraphBuilder, band_rgb: str, band_weight: str, core_rg
     rgb = g.op("GatherND", core_rgb, at, out="soft_rgb")
     weight = g.op("GatherND", core_weight, at, out="soft_weight")
     maps = _sample(g, low_maps, at)
-    estimate = restore_lightness(g, _final_pass(g, rgb, weight, _channels(g, maps, 0, 3, "soft_fg_mean"),
-                                                _channels(g, maps, 3, 6, "soft_bg_mean")),
-                                 _channels(g, maps, 6, 7, "soft_local_lightness"),
+    # The last pass's update, pixel by pixel: the reduced copy gave only the means.
+    (foreground,) = _fuse(g, rgb, weight, _channels(g, maps, 0, 3, "soft_fg_mean"), _channels(g, maps, 3, 6, "soft_bg_mean"),
+                          "soft", roles=("foreground",))
+    estimate = restore_lightness(g, foreground, _channels(g, maps, 6, 7, "soft_local_lightness"),
                                  _channels(g, maps, 7, 8, "soft_background_lightness"), weight)
     change = g.op("Mul", g.op("Sub", estimate, rgb, out="estimate_change"), "decontamination", out="applied_change")
     return g.op("ScatterND", core_rgb, at, g.op("Add", rgb, change, out="decontaminated_rgb"), out="foreground_rgb")
@@ -114,21 +115,24 @@ def estimate_foreground(g: GraphBuilder, source_rgb: str, weight: str, radii: st
     return foreground_mean, background_mean, local_foreground, local_background
 
 
-def _fuse(g: GraphBuilder, source_rgb: str, weight: str, foreground_mean: str, background_mean: str, name: str):
-    """Blur-fusion's update: the pixel's residual I − αF̄ − (1 − α)B̄ shared out as α and 1 − α."""
+def _fuse(g: GraphBuilder, source_rgb: str, weight: str, foreground_mean: str, background_mean: str, name: str,
+          roles=("foreground", "background")) -> list[str]:
+    """Blur-fusion's update: the pixel's residual I − αF̄ − (1 − α)B̄ shared out as α and 1 − α.
+
+    Returns the updated colour of each role asked for, clipped to 0..255.
+    """
     alpha = g.op("Div", weight, g.constant("full_weight", FULL_WEIGHT), out=f"{name}_alpha")
     beta = g.op("Sub", g.constant("one", 1.0), alpha, out=f"{name}_beta")
     explained = g.op("Add", g.op("Mul", alpha, foreground_mean, out=f"{name}_fg_part"),
                      g.op("Mul", beta, background_mean, out=f"{name}_bg_part"), out=f"{name}_explained")
     residual = g.op("Sub", source_rgb, explained, out=f"{name}_residual")
-    foreground = g.op("Add", foreground_mean, g.op("Mul", alpha, residual, out=f"{name}_fg_share"), out=f"{name}_fg_raw")
-    background = g.op("Add", background_mean, g.op("Mul", beta, residual, out=f"{name}_bg_share"), out=f"{name}_bg_raw")
-    return _levels(g, foreground, f"{name}_foreground"), _levels(g, background, f"{name}_background")
-
-
-def _final_pass(g: GraphBuilder, rgb: str, weight: str, foreground_mean: str, background_mean: str) -> str:
-    foreground, _ = _fuse(g, rgb, weight, foreground_mean, background_mean, "soft")
-    return foreground
+    shares = {"foreground": (foreground_mean, alpha), "background": (background_mean, beta)}
+    updated = []
+    for role in roles:
+        mean, share = shares[role]
+        raw = g.op("Add", mean, g.op("Mul", share, residual, out=f"{name}_{role}_share"), out=f"{name}_{role}_raw")
+        updated.append(_levels(g, raw, f"{name}_{role}"))
+    return updated
 
 
 def restore_lightness(g: GraphBuilder, foreground: str, local_lightness: str, background_lightness: str,
@@ -412,9 +416,10 @@ def reference_estimate(source_rgb: np.ndarray, weight: np.ndarray, radii):
         background_mean = reference_box_sums((FULL_WEIGHT - weight) * background, radius) / np.maximum(unweight_sum, 1.0)
         if index == len(radii) - 2:
             local_foreground, local_background = foreground_mean, background_mean
-        residual = source_rgb - alpha * foreground_mean - (1.0 - alpha) * background_mean
-        foreground = np.rint(np.clip(foreground_mean + alpha * residual, 0.0, 255.0))
-        background = np.rint(np.clip(background_mean + (1.0 - alpha) * residual, 0.0, 255.0))
+        if index < len(radii) - 1:
+            residual = source_rgb - alpha * foreground_mean - (1.0 - alpha) * background_mean
+            foreground = np.rint(np.clip(foreground_mean + alpha * residual, 0.0, 255.0))
+            background = np.rint(np.clip(background_mean + (1.0 - alpha) * residual, 0.0, 255.0))
     return foreground_mean, background_mean, local_foreground, local_background
 
 
