@@ -27,13 +27,13 @@ export async function openApp(page: Page, query = '') {
   await expect(page.getByTestId('model-fast')).toBeVisible();
 }
 
-export async function cutOut(page: Page, photo: Photo, model: 'fast' | 'best' = 'fast') {
+export async function cutOut(page: Page, photo: Photo, model: 'fast' | 'best' = 'fast', timeout = JOB_TIMEOUT_MS) {
   await page.getByTestId(`model-${model}`).check();
   await page.getByTestId('file-input').setInputFiles(photo.path);
   await expect(page.getByTestId('progress-panel')).toBeVisible();
   const result = page.getByTestId('result-panel');
   const error = page.getByTestId('error-panel');
-  await expect(result.or(error).filter({ visible: true })).toBeVisible({ timeout: JOB_TIMEOUT_MS });
+  await expect(result.or(error).filter({ visible: true })).toBeVisible({ timeout });
   if (await error.isVisible()) throw new Error(`the job failed: ${await error.innerText()}`);
 }
 
