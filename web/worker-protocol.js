@@ -14,52 +14,69 @@ function stateEventFor(failure) {
 }
 
 /**
- * Runs one job. `bytes` (an ArrayBuffer) is transferred to the worker. Returns
- * `{ done: Promise<result>, cancel() }`; `done` rejects with `{ code, message }`.
+ * Runs one job of `kind` (see web/worker/worker.js) in a fresh worker: `job` is posted with the
+ * buffers in `transfer` transferred. Returns `{ done: Promise<result>, cancel() }`; `done` rejects
+ * with `{ code, message }`. Events other than the final failure go to `onEvent`.
  */
-export function startJob({ name, bytes, model, background, backends, onEvent = () => {} }) {
+export function runWorkerJob(kind, job, { transfer = [], onEvent = () => {} } = {}) {
+  let stop = null;
+  const done = new Promise((resolve, reject) => {
+    const id = `cutout-job-${++workersCreated}`;
+    const worker = new Worker(WORKER_URL, { type: 'module', name: id });
+    const record = { id, kind, created: Date.now(), terminated: null };
+    globalThis.__cutoutWorkers?.push(record);
+
+    const settle = (outcome, value) => {
+      worker.terminate();
+      record.terminated = Date.now();
+      stop = null;
+      outcome(value);
+    };
+    stop = (failure) => settle(reject, failure);
+
+    worker.onmessage = ({ data }) => {
+      if (data.type === 'event') {
+        // Failure is announced once, by whoever owns the job, after any retry has had its chance.
+        if (data.event.type === 'state' && data.event.state === 'failed') return;
+        onEvent(data.event);
+      } else if (data.type === 'result') {
+        settle(resolve, { ...data.result, workerId: id });
+      } else if (data.type === 'error') {
+        settle(reject, data.error);
+      }
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      settle(reject, { code: 'error', message: `the job worker failed: ${event.message || 'it could not be loaded'}` });
+    };
+    worker.postMessage({ type: kind, job }, transfer);
+  });
+  return { done, cancel: () => stop?.(CANCELLED) };
+}
+
+/**
+ * Runs one cutout job, retrying on the next backend after a WebGPU failure. `bytes` (an
+ * ArrayBuffer) is transferred to the worker. Returns `{ done: Promise<result>, cancel() }`;
+ * `done` rejects with `{ code, message }`.
+ */
+export function startJob({ name, bytes, model, background, decontaminate = true, backends, onEvent = () => {} }) {
   const { fail } = testSwitches();
-  let stopCurrent = null;
+  let current = null;
   let cancelled = false;
 
-  function runInWorker(backendList, input, fallback) {
-    return new Promise((resolve, reject) => {
-      const id = `cutout-job-${++workersCreated}`;
-      const worker = new Worker(WORKER_URL, { type: 'module', name: id });
-      const record = { id, created: Date.now(), terminated: null };
-      globalThis.__cutoutWorkers?.push(record);
-      let announceFallback = fallback;
-
-      const settle = (outcome, value) => {
-        worker.terminate();
-        record.terminated = Date.now();
-        stopCurrent = null;
-        outcome(value);
-      };
-      stopCurrent = (failure) => settle(reject, failure);
-
-      worker.onmessage = ({ data }) => {
-        if (data.type === 'event') {
-          const { event } = data;
-          // Failure is announced once, by this page, after any retry has had its chance.
-          if (event.type === 'state' && event.state === 'failed') return;
-          if (event.type === 'backend' && announceFallback) {
-            Object.assign(event, announceFallback);
-            announceFallback = null;
-          }
-          onEvent(event);
-        } else if (data.type === 'result') {
-          settle(resolve, { ...data.result, workerId: id });
-        } else if (data.type === 'error') {
-          settle(reject, data.error);
+  function runOn(backendList, input, fallback) {
+    let announceFallback = fallback;
+    current = runWorkerJob('start', { name, bytes: input, model, background, decontaminate, backend: backendList[0], fail }, {
+      transfer: [input],
+      onEvent(event) {
+        if (event.type === 'backend' && announceFallback) {
+          Object.assign(event, announceFallback);
+          announceFallback = null;
         }
-      };
-      worker.onerror = (event) => {
-        event.preventDefault();
-        settle(reject, { code: 'error', message: `the job worker failed: ${event.message || 'it could not be loaded'}` });
-      };
-      worker.postMessage({ type: 'start', job: { name, bytes: input, model, background, backend: backendList[0], fail } }, [input]);
+        onEvent(event);
+      },
     });
+    return current.done;
   }
 
   const done = (async () => {
@@ -71,7 +88,7 @@ export function startJob({ name, bytes, model, background, backends, onEvent = (
         // A retry needs the bytes again: keep the original while one may follow, transfer it otherwise.
         const input = mayFallBack(backendList) ? bytes.slice(0) : bytes;
         try {
-          return await runInWorker(backendList, input, fallback);
+          return await runOn(backendList, input, fallback);
         } catch (failure) {
           const rest = cancelled ? null : fallbackAfter(backendList, failure);
           if (!rest) throw failure;
@@ -90,7 +107,7 @@ export function startJob({ name, bytes, model, background, backends, onEvent = (
     cancel() {
       if (cancelled) return;
       cancelled = true;
-      stopCurrent?.(CANCELLED);
+      current?.cancel();
     },
   };
 }

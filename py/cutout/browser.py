@@ -56,19 +56,22 @@ class BridgeDecoder:
 
 
 async def run(data, options):
-    """The worker's entry: `data` a Uint8Array of the file, `options` {model, background: [r, g, b, a]}.
+    """The worker's entry: `data` a Uint8Array of the file, `options` {model, background: [r, g, b, a],
+    decontaminate, fail} (`fail`: a test-only switch, see docs/web-contract.md).
 
-    Returns a JavaScript object: {png: Uint8Array, width, height, notices, timings}, or
-    {error: {code, message}} for a failure the user can act on. Events go to `cutout_bridge.report`.
+    Returns a JavaScript object: {png, source, mask, pixels, width, height, notices, timings} (the
+    buffers as Uint8Arrays), or {error: {code, message}} for a failure the user can act on. Events
+    go to `cutout_bridge.report`.
     """
     import cutout_bridge
 
     settings = options.to_py()
-    job_options = JobOptions(model=settings["model"], background=tuple(settings["background"]))
+    job_options = JobOptions(model=settings["model"], background=tuple(settings["background"]),
+                             decontaminate=bool(settings.get("decontaminate", True)))
     try:
         result = await run_job(data.to_bytes(), runtime=BridgeRuntime(cutout_bridge), decoder=BridgeDecoder(cutout_bridge),
                                options=job_options, report=lambda event: cutout_bridge.report(to_js({"type": "state", **event})))
     except CutoutError as error:
         return to_js({"error": {"code": error.code, "message": error.message}})
-    return to_js({"png": result.png, "width": result.width, "height": result.height,
-                  "notices": result.notices, "timings": result.timings})
+    return to_js({"png": result.png, "source": result.source.data, "mask": result.mask, "pixels": result.cutout.data,
+                  "width": result.width, "height": result.height, "notices": result.notices, "timings": result.timings})

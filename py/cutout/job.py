@@ -52,6 +52,11 @@ class JobResult:
     height: int
     notices: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    # What a hand edit starts from, so that it never re-runs the network: the decoded source
+    # (RGBA, straight), the mask (float32 0..1, one per pixel) and the cutout's own pixels.
+    source: RGBAImage | None = None
+    mask: bytes = b""
+    cutout: RGBAImage | None = None
 
 
 class JobState:
@@ -171,14 +176,14 @@ async def run_job(data: bytes, *, runtime: Runtime, decoder: Decoder, options: J
                     "alpha": Tensor("float32", (band_rows, image.width), band_alpha),
                     "margins": int64_vector((above, below)), **edge_feeds}, ["rgba_out"])
                 composed += memoryview(out["rgba_out"].data).cast("B")
-        del alpha
         cutout = RGBAImage(image.width, image.height, composed)
 
         job.enter("encoding", stage="encoding PNG")
         with watch("encode+verify"):
             png = encode_verified_png(cutout)
         job.enter("done", width=cutout.width, height=cutout.height, bytes=len(png))
-        return JobResult(png, cutout.width, cutout.height, notices, watch.timings)
+        return JobResult(png, cutout.width, cutout.height, notices, watch.timings,
+                         source=image, mask=alpha.data, cutout=cutout)
     except CutoutError as error:
         job.enter("failed", code=error.code, message=error.message)
         raise

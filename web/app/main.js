@@ -59,6 +59,7 @@ async function cutOut(file, modelPanel) {
       bytes,
       model: modelPanel.selected(),
       background: TRANSPARENT,
+      decontaminate: byTestId('decontaminate').checked,
       backends: await backendsForThisDevice(),
       onEvent(event) {
         if (!isOnScreen()) return;
