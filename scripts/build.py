@@ -35,6 +35,11 @@ PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_s
 # bundle embeds its Emscripten loader and starts its thread workers from itself (no blob: workers).
 ORT_FILES = ["ort.webgpu.bundle.min.mjs", "ort-wasm-simd-threaded.asyncify.wasm",
              "ort.wasm.bundle.min.mjs", "ort-wasm-simd-threaded.wasm"]
+# Decoders of web/worker/decoders.js for what Chromium does not read: HEIC (libheif with its
+# WebAssembly embedded) and TIFF (UTIF, which inflates Deflate-compressed TIFF with pako).
+DECODER_FILES = [("vendor/libheif", "libheif-js/libheif-wasm", ["libheif-bundle.mjs"]),
+                 ("vendor/utif", "utif2", ["UTIF.js"]),
+                 ("vendor/pako", "pako/dist", ["pako.min.js"])]
 # Builders of the graphs and the onnxruntime glue are native-only; the browser never imports them.
 NATIVE_ONLY = {"graphs", "native.py"}
 # Not precached: the service worker and build.json are fetched fresh to find updates, _headers is
@@ -94,7 +99,7 @@ def copied_files() -> dict[str, Path]:
         if (ROOT / name).is_file():
             files[name] = ROOT / name
     for folder, package, names in (("vendor/pyodide", "pyodide", PYODIDE_FILES),
-                                   ("vendor/ort", "onnxruntime-web/dist", ORT_FILES)):
+                                   ("vendor/ort", "onnxruntime-web/dist", ORT_FILES), *DECODER_FILES):
         for name in names:
             source = NODE_MODULES / package / name
             if not source.is_file():

@@ -67,7 +67,7 @@ async def run(data, options):
 
     settings = options.to_py()
     job_options = JobOptions(model=settings["model"], background=tuple(settings["background"]),
-                             decontaminate=bool(settings.get("decontaminate", True)))
+                             decontaminate=bool(settings.get("decontaminate", True)), fail=settings.get("fail") or "")
     try:
         result = await run_job(data.to_bytes(), runtime=BridgeRuntime(cutout_bridge), decoder=BridgeDecoder(cutout_bridge),
                                options=job_options, report=lambda event: cutout_bridge.report(to_js({"type": "state", **event})))

@@ -73,7 +73,22 @@ def verify_png(png: bytes, source: RGBAImage) -> None:
             raise EncodeFailure(f"the encoded PNG differs from the cutout at row {row}")
 
 
-def encode_verified_png(image: RGBAImage, level: int = 6) -> bytes:
+def encode_verified_png(image: RGBAImage, level: int = 6, fault: str = "") -> bytes:
+    """The PNG of `image`, decoded back and compared before it is returned.
+
+    `fault="encode"` (a test-only switch) damages the encoded bytes, so the check must catch it.
+    """
     png = encode_png(image, level)
-    verify_png(png, image)
+    if fault == "encode":
+        png = _damaged(png)
+    try:
+        verify_png(png, image)
+    except EncodeFailure as error:
+        raise EncodeFailure(f"the exported PNG failed its check and was not saved ({error.message}); try again") from None
     return png
+
+
+def _damaged(png: bytes) -> bytes:
+    """`png` with one byte of its pixel data inverted, as a faulty encoder or memory would leave it."""
+    middle = len(png) // 2
+    return png[:middle] + bytes([png[middle] ^ 0xFF]) + png[middle + 1:]

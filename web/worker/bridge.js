@@ -8,6 +8,7 @@
 
 import { WASM_MT, WASM_ST, WEBGPU, sessionOptions, simulateFailure, threadsFor } from '../backends.js';
 import * as modelStore from '../model-store.js';
+import { decoderFor } from './decoders.js';
 
 const DECODE_OPTIONS = { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' };
 // ONNX Runtime wants a typed array of the tensor's element type.
@@ -31,12 +32,14 @@ function pixelsOf(bitmap) {
 }
 
 async function decode(data, mime, label) {
-  if (globalThis.ImageDecoder && !(await ImageDecoder.isTypeSupported(mime))) {
+  const ownDecoder = decoderFor(mime);
+  if (!ownDecoder && globalThis.ImageDecoder && !(await ImageDecoder.isTypeSupported(mime))) {
     throw coded('unsupported-format', `this browser cannot decode ${label}s`);
   }
   const view = data.getBuffer('u8');
   let bitmap;
   try {
+    if (ownDecoder) return await ownDecoder(view.data);
     bitmap = await createImageBitmap(new Blob([view.data], { type: mime }), DECODE_OPTIONS);
   } catch (error) {
     throw coded('corrupt-image', `this ${label} could not be decoded (${error.message})`);
