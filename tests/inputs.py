@@ -14,6 +14,7 @@ its message.
 import functools
 import json
 import random
+import struct
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -76,6 +77,41 @@ def _oriented(pillow_format: str, extension: str, orientation: int, lossy: bool,
     return case, imagefiles.with_orientation(pillow_format, orientation)
 
 
+def _s15_fixed16(value: float) -> bytes:
+    return struct.pack(">i", round(value * 65536))
+
+
+def _xyz(x: float, y: float, z: float) -> bytes:
+    return b"XYZ \0\0\0\0" + _s15_fixed16(x) + _s15_fixed16(y) + _s15_fixed16(z)
+
+
+def swapped_rgb_profile() -> bytes:
+    """An ICC v2 RGB profile with sRGB's red and green primaries swapped: a colour-managed decoder
+    shows a stored red as green. Built by hand, as no such profile ships with anything here."""
+    d50 = _xyz(0.9642, 1.0, 0.8249)
+    curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, 0x0233) + b"\0\0"  # gamma 2.2 (u8Fixed8)
+    description = b"desc\0\0\0\0" + struct.pack(">I", 5) + b"swap\0" + bytes(4 + 4 + 2 + 1 + 67)
+    tags = [(b"desc", description), (b"wtpt", d50),
+            (b"rXYZ", _xyz(0.3851, 0.7169, 0.0971)), (b"gXYZ", _xyz(0.4361, 0.2225, 0.0139)),
+            (b"bXYZ", _xyz(0.1431, 0.0606, 0.7141)), (b"rTRC", curve), (b"gTRC", curve), (b"bTRC", curve)]
+    offset = 128 + 4 + 12 * len(tags)
+    table, body = b"", b""
+    for signature, data in tags:
+        table += signature + struct.pack(">II", offset + len(body), len(data))
+        body += data + bytes(-len(data) % 4)
+    header = (struct.pack(">I4sI4s4s4s", offset + len(body), bytes(4), 0x02100000, b"mntr", b"RGB ", b"XYZ ")
+              + bytes(12) + b"acsp" + bytes(28) + d50[8:] + bytes(48))
+    return header + struct.pack(">I", len(tags)) + table + body
+
+
+def _colour_managed() -> tuple[Case, bytes]:
+    data = imagefiles.encode(imagefiles.marked_picture(), "PNG", icc_profile=swapped_rgb_profile())
+    # Colour conversions round differently (LittleCMS natively, skcms in Chromium): lossy tolerance.
+    case = Case("png_icc_profile", "PNG with an ICC profile (red and green swapped): converted to sRGB", "png", True,
+                lossy=True, colours=((0, 255, 0), (255, 0, 0), (0, 0, 255)))
+    return case, data
+
+
 @functools.cache
 def cases() -> dict[str, tuple[Case, bytes]]:
     """Every case and its file, by name."""
@@ -88,6 +124,7 @@ def cases() -> dict[str, tuple[Case, bytes]]:
         _decodes("png_grey_alpha", "PNG, grey + alpha", "png"),
         _decodes("png_1bit", "PNG, 1-bit black and white", "png", browser=False),
         _decodes("png_palette_transparent_green", "PNG, palette with a transparent entry", "png"),
+        _colour_managed(),
         _decodes("png_16bit_grey", "PNG, 16-bit grey ramp", "png", orientation=None, width=256, height=1),
         _decodes("png_16bit_rgb", "PNG, 16-bit RGB", "png", browser=False, orientation=None, width=2, height=1),
         _decodes("jpeg_baseline", "JPEG, baseline", "jpg", lossy=True),
@@ -152,7 +189,8 @@ def write(folder: Path) -> None:
     for case, data in cases().values():
         if case.browser:
             (folder / case.file_name).write_bytes(data)
-            index.append({**asdict(case), "path": str(folder / case.file_name), "shown_size": case.shown_size})
+            index.append({**asdict(case), "file_name": case.file_name, "path": str(folder / case.file_name),
+                          "shown_size": case.shown_size})
     (folder / "cases.json").write_text(json.dumps(index, indent=1))
 
 

@@ -53,3 +53,10 @@ def test_verification_rejects_a_valid_png_of_other_pixels():
 def test_verification_rejects_a_png_of_another_size():
     with pytest.raises(EncodeFailure, match="expected 16×9"):
         verify_png(encode_png(random_image(9, 16)), random_image(16, 9))
+
+
+def test_the_encode_fault_switch_is_caught_by_verification_and_nothing_is_returned():
+    image = RGBAImage(32, 8, bytes(range(256)) * 4)
+    with pytest.raises(EncodeFailure, match="the exported PNG failed its check and was not saved"):
+        encode_verified_png(image, fault="encode")
+    assert encode_verified_png(image, fault="") == encode_png(image)

@@ -8,7 +8,7 @@
 
 import { WASM_MT, WASM_ST, WEBGPU, sessionOptions, simulateFailure, threadsFor } from '../backends.js';
 import * as modelStore from '../model-store.js';
-import { decoderFor } from './decoders.js';
+import { decoderFor, straightPixels } from './decoders.js';
 
 const DECODE_OPTIONS = { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' };
 // ONNX Runtime wants a typed array of the tensor's element type.
@@ -24,6 +24,11 @@ export function seconds(since) {
 }
 
 function pixelsOf(bitmap) {
+  const straight = straightPixels(bitmap);
+  if (straight) {
+    bitmap.close();
+    return straight;
+  }
   const { width, height } = bitmap;
   const context = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
   context.drawImage(bitmap, 0, 0);

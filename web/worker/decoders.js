@@ -85,3 +85,32 @@ const DECODERS = { 'image/heic': decodeHeic, 'image/tiff': decodeTiff };
 export function decoderFor(mime) {
   return DECODERS[mime];
 }
+
+/**
+ * The pixels of a bitmap decoded with premultiplyAlpha 'none', exactly as decoded, or null where
+ * WebGL 2 is unavailable or the bitmap is larger than a texture. A 2D canvas would do, but it
+ * stores premultiplied colour: transparent pixels lose their RGB and semi-transparent ones are
+ * rounded, so the browser's cutout would differ from the CLI's. WebGL uploads and reads back
+ * straight RGBA.
+ */
+export function straightPixels(bitmap) {
+  const { width, height } = bitmap;
+  const gl = new OffscreenCanvas(width, height).getContext('webgl2', { premultipliedAlpha: false, antialias: false });
+  if (!gl) return null;
+  try {
+    const largest = gl.getParameter(gl.MAX_TEXTURE_SIZE);
+    if (width > largest || height > largest) return null;
+    gl.bindTexture(gl.TEXTURE_2D, gl.createTexture());
+    gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false);
+    gl.pixelStorei(gl.UNPACK_COLORSPACE_CONVERSION_WEBGL, gl.NONE);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, width, height, 0, gl.RGBA, gl.UNSIGNED_BYTE, bitmap);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, gl.createFramebuffer());
+    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, gl.getParameter(gl.TEXTURE_BINDING_2D), 0);
+    // Texture row 0 is the bitmap's top row and readPixels starts at row 0: no flip needed.
+    const pixels = new Uint8Array(width * height * 4);
+    gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, pixels);
+    return gl.getError() === gl.NO_ERROR ? { width, height, pixels } : null;
+  } finally {
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+  }
+}
