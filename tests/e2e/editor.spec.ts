@@ -1,0 +1,118 @@
+import { expect, type Page } from '@playwright/test';
+import { cutOut, downloadCutout, openApp, test } from './app';
+import { photo } from './photos';
+import { readRgbaPng, type RgbaImage } from './png';
+
+// Issue #6, Refinement: hand edits on the full-resolution mask, driven like a person (mouse on
+// the canvas, toolbar controls), checked in the PNG the Download button gives.
+
+async function openEditor(page: Page) {
+  await page.getByTestId('refine').click();
+  await expect(page.getByTestId('editor-canvas')).toBeVisible();
+}
+
+// Client coordinates of an image pixel's centre on the editor's canvas (zoomed to fit).
+async function onCanvas(page: Page, x: number, y: number): Promise<[number, number]> {
+  const canvas = page.getByTestId('editor-canvas');
+  const box = (await canvas.boundingBox())!;
+  const { width, height } = await canvas.evaluate((element: HTMLCanvasElement) => ({ width: element.width, height: element.height }));
+  return [box.x + (x + 0.5) * box.width / width, box.y + (y + 0.5) * box.height / height];
+}
+
+async function drag(page: Page, from: [number, number], to: [number, number]) {
+  await page.mouse.move(...await onCanvas(page, ...from));
+  await page.mouse.down();
+  await page.mouse.move(...await onCanvas(page, ...to), { steps: 12 });
+  await page.mouse.up();
+}
+
+async function settled(page: Page) {
+  // The first refinement also starts ONNX Runtime in the editor's worker.
+  await expect(page.getByTestId('editor-status')).toHaveAttribute('data-state', 'idle', { timeout: 60_000 });
+}
+
+async function exported(page: Page): Promise<RgbaImage> {
+  return readRgbaPng((await downloadCutout(page)).bytes);
+}
+
+const alphaAt = (image: RgbaImage, x: number, y: number) => image.pixels[(y * image.width + x) * 4 + 3];
+
+function alphasIn(image: RgbaImage, x0: number, y0: number, x1: number, y1: number): number[] {
+  const values: number[] = [];
+  for (let y = y0; y < y1; y += 1) for (let x = x0; x < x1; x += 1) values.push(alphaAt(image, x, y));
+  return values;
+}
+
+async function brush(page: Page, { size, hardness, erase }: { size: number; hardness: number; erase: boolean }) {
+  await page.getByTestId('tool-brush').check();
+  await page.getByTestId(erase ? 'mode-erase' : 'mode-restore').check();
+  await page.getByTestId('brush-size').fill(String(size));
+  await page.getByTestId('brush-hardness').fill(String(hardness));
+}
+
+test.beforeEach(async ({ page }) => {
+  await openApp(page);
+  await cutOut(page, photo('coffee'), 'fast');
+  await openEditor(page);
+});
+
+test('a brush-erased stroke is transparent in the exported PNG, and the rest is untouched', async ({ page }) => {
+  const original = await exported(page);
+  // Across the cup, which the model keeps opaque.
+  expect(Math.min(...alphasIn(original, 260, 140, 340, 160))).toBeGreaterThan(200);
+
+  await brush(page, { size: 40, hardness: 100, erase: true });
+  await drag(page, [250, 150], [350, 150]);
+  await settled(page);
+  const edited = await exported(page);
+
+  expect(Math.max(...alphasIn(edited, 260, 140, 340, 160)), 'alpha under the stroke').toBe(0);
+  // Far from the stroke (beyond the refinement's region), every byte is the job's.
+  const far = (image: RgbaImage) => image.pixels.subarray(0, 60 * image.width * 4);
+  expect(Buffer.from(far(edited)).equals(Buffer.from(far(original)))).toBe(true);
+});
+
+test('a wand click on a uniform patch of background removes it again', async ({ page }) => {
+  // The dark top-left corner is background (alpha 0): restore a patch of it with the brush first.
+  const original = await exported(page);
+  expect(Math.max(...alphasIn(original, 12, 14, 32, 26))).toBe(0);
+  await brush(page, { size: 24, hardness: 100, erase: false });
+  await drag(page, [10, 20], [34, 20]);
+  await settled(page);
+  const restored = await exported(page);
+  expect(Math.min(...alphasIn(restored, 12, 14, 32, 26)), 'the restored patch').toBe(255);
+
+  await page.getByTestId('tool-wand').check();
+  await page.getByTestId('mode-erase').check();
+  await page.getByTestId('wand-tolerance').fill('32');
+  await page.mouse.click(...await onCanvas(page, 20, 20));
+  await settled(page);
+  const removed = await exported(page);
+  expect(Math.max(...alphasIn(removed, 12, 14, 32, 26)), 'the patch after the wand').toBe(0);
+});
+
+test('undo and redo restore the exported pixels byte for byte', async ({ page }) => {
+  const original = await exported(page);
+  await brush(page, { size: 50, hardness: 30, erase: true });
+  await drag(page, [200, 120], [380, 260]);
+  await settled(page);
+  const first = await exported(page);
+  await drag(page, [380, 120], [200, 260]);
+  await settled(page);
+  const second = await exported(page);
+  expect(Buffer.from(second.pixels).equals(Buffer.from(first.pixels)), 'the second stroke changed something').toBe(false);
+
+  await page.getByTestId('undo').click();
+  await settled(page);
+  expect(Buffer.from((await exported(page)).pixels).equals(Buffer.from(first.pixels)), 'one undo').toBe(true);
+
+  await page.getByTestId('editor-viewport').focus();
+  await page.keyboard.press('Control+z');
+  await settled(page);
+  expect(Buffer.from((await exported(page)).pixels).equals(Buffer.from(original.pixels)), 'two undos').toBe(true);
+
+  await page.keyboard.press('Control+Shift+z');
+  await page.getByTestId('redo').click();
+  await settled(page);
+  expect(Buffer.from((await exported(page)).pixels).equals(Buffer.from(second.pixels)), 'two redos').toBe(true);
+});
