@@ -33,20 +33,21 @@ def test_the_editor_computes_what_cutout_edges_computes():
     assert json.loads(output) == expected
 
 
-def _js_areas(rects, width, height):
+def _js_areas(rects, width, height, band_pixels):
     script = (f"import * as edges from {json.dumps(MODULE.as_uri())};\n"
               f"const rects = {json.dumps(rects)};\n"
               f"console.log(JSON.stringify(rects.map(([x0, y0, x1, y1]) => edges.refinementArea({{ x0, y0, x1, y1 }}, "
-              f"{width}, {height}))));\n")
+              f"{width}, {height}, {band_pixels}))));\n")
     output = subprocess.run(["node", "--input-type=module", "-e", script], check=True, capture_output=True, text=True,
                             timeout=60).stdout
     return json.loads(output)
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node")
-@pytest.mark.parametrize("width, height", [(2600, 700), (500, 2650), (331, 203)])
-def test_refining_the_editors_crop_gives_the_whole_pictures_pixels_in_the_region(width, height):
-    """The compose graph on refinementArea's crop equals it on the whole picture, in the region, byte for byte."""
+@pytest.mark.parametrize("width, height, band_pixels", [(2600, 700, 4_000_000), (500, 2650, 4_000_000),
+                                                        (331, 203, 4_000_000), (2600, 700, 90_000)])
+def test_refining_the_editors_crops_gives_the_whole_pictures_pixels_in_the_region(width, height, band_pixels):
+    """The compose graph on refinementArea's crops equals it on the whole picture, in the region, byte for byte."""
     import numpy as np
     import onnxruntime
 
@@ -69,12 +70,19 @@ def test_refining_the_editors_crop_gives_the_whole_pictures_pixels_in_the_region
 
     whole = run(rgba, alpha, (0, 0))
     rects = [[0, 0, 40, 30], [width - 37, height - 41, width, height], [width // 2 - 1, height // 2 + 1, width // 2 + 77, height // 2 + 5],
-             [5, height // 3, width - 5, height // 3 + 9], [width // 3, 2, width // 3 + 3, height - 2]]
-    for rect, area in zip(rects, _js_areas(rects, width, height)):
-        region, crop = area["region"], area["crop"]
+             [5, height // 3, width - 5, height // 3 + 9], [width // 3, 2, width // 3 + 3, height - 2], [0, 0, width, height]]
+    band_counts = []
+    for rect, area in zip(rects, _js_areas(rects, width, height, band_pixels)):
+        region = area["region"]
         assert region["x0"] <= rect[0] and region["y0"] <= rect[1] and region["x1"] >= rect[2] and region["y1"] >= rect[3]
-        band = (slice(crop["y0"], crop["y1"]), slice(crop["x0"], crop["x1"]))
-        out = run(np.ascontiguousarray(rgba[band]), np.ascontiguousarray(alpha[band]),
-                  (region["y0"] - crop["y0"], crop["y1"] - region["y1"]))
-        own = out[:, region["x0"] - crop["x0"]:region["x1"] - crop["x0"]]
-        assert np.array_equal(own, whole[region["y0"]:region["y1"], region["x0"]:region["x1"]]), rect
+        refined = np.zeros((region["y1"] - region["y0"], region["x1"] - region["x0"], 4), np.uint8)
+        for band in area["bands"]:
+            own, crop = band["region"], band["crop"]
+            cropped = (slice(crop["y0"], crop["y1"]), slice(crop["x0"], crop["x1"]))
+            out = run(np.ascontiguousarray(rgba[cropped]), np.ascontiguousarray(alpha[cropped]),
+                      (own["y0"] - crop["y0"], crop["y1"] - own["y1"]))
+            refined[own["y0"] - region["y0"]:own["y1"] - region["y0"]] = out[:, own["x0"] - crop["x0"]:own["x1"] - crop["x0"]]
+        band_counts.append(len(area["bands"]))
+        assert np.array_equal(refined, whole[region["y0"]:region["y1"], region["x0"]:region["x1"]]), rect
+    if band_pixels < width * height:
+        assert max(band_counts) > 1  # the split into bands was exercised

@@ -106,7 +106,7 @@ try {
     const numbers = await status.evaluate((element) => ({ ...element.dataset }));
     if (numbers.state !== 'idle') throw new Error(`refinement failed: ${await status.innerText()}`);
     runs.push({
-      ms: Number(numbers.refineMs), graph_ms: Number(numbers.graphMs), region: numbers.region, crop: numbers.crop,
+      ms: Number(numbers.refineMs), graph_ms: Number(numbers.graphMs), region: numbers.region, crop: numbers.crop, bands: Number(numbers.bands),
       backend: numbers.backend, threads: Number(numbers.threads),
     });
     console.log(`stroke ${stroke + 1}: ${numbers.refineMs} ms (graph ${numbers.graphMs} ms), region ${numbers.region}, crop ${numbers.crop}`);

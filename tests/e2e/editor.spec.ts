@@ -116,3 +116,19 @@ test('undo and redo restore the exported pixels byte for byte', async ({ page })
   await settled(page);
   expect(Buffer.from((await exported(page)).pixels).equals(Buffer.from(second.pixels)), 'two redos').toBe(true);
 });
+
+test('a rectangle selection keeps the brush inside it', async ({ page }) => {
+  const original = await exported(page);
+  expect(Math.min(...alphasIn(original, 220, 140, 360, 160))).toBeGreaterThan(200);
+  await page.getByTestId('tool-rectangle').check();
+  await drag(page, [260, 100], [320, 200]);
+  await brush(page, { size: 30, hardness: 100, erase: true });
+  await drag(page, [200, 150], [380, 150]);
+  await settled(page);
+  const edited = await exported(page);
+  expect(Math.max(...alphasIn(edited, 262, 142, 318, 158)), 'inside the selection').toBe(0);
+  expect(Buffer.from(edited.pixels).equals(Buffer.from(original.pixels)), 'the stroke changed something').toBe(false);
+  for (const [x0, x1] of [[200, 258], [322, 380]]) {
+    expect(alphasIn(edited, x0, 140, x1, 160), `beside the selection, x ${x0}..${x1}`).toEqual(alphasIn(original, x0, 140, x1, 160));
+  }
+});

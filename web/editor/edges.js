@@ -29,22 +29,33 @@ export function contextRows(width, height) {
   return blockSize(width, height) * (blurRadii(width, height).reduce((sum, radius) => sum + radius, 0) + 1);
 }
 
+// Like the job's bands (py/cutout/job.py BAND_PIXELS): a big edit (a global wand click) is refined
+// a few million pixels at a time, so that ONNX Runtime's memory stays bounded.
+const BAND_PIXELS = 4_000_000;
+
 /**
  * What refining an edit of `rect` ({ x0, y0, x1, y1 }, ends exclusive) takes: `region`, the rect
- * grown to whole blocks (its pixels get new values), and `crop`, the region with the context its
- * blurs reach on every side the picture has. Both start on block boundaries and end on one or at
- * the picture's edge, as the job's bands do, so the compose graph run on `crop` (margins for the
- * rows, the extra columns dropped after) gives the region what the whole picture would.
+ * grown to whole blocks (its pixels get new values), cut into `bands` of rows, each with `crop`,
+ * its region plus the context its blurs reach on every side the picture has. Regions and crops
+ * start on block boundaries and end on one or at the picture's edge, as the job's bands do, so the
+ * compose graph run on a crop (margins for the rows, the extra columns dropped after) gives its
+ * region what the whole picture would.
  */
-export function refinementArea(rect, width, height) {
+export function refinementArea(rect, width, height, bandPixels = BAND_PIXELS) {
   const block = blockSize(width, height);
   const context = contextRows(width, height);
   const down = (value) => Math.floor(value / block) * block;
   const up = (value, limit) => Math.min(limit, Math.ceil(value / block) * block);
   const region = { x0: down(rect.x0), y0: down(rect.y0), x1: up(rect.x1, width), y1: up(rect.y1, height) };
-  const crop = {
-    x0: Math.max(0, region.x0 - context), y0: Math.max(0, region.y0 - context),
-    x1: Math.min(width, region.x1 + context), y1: Math.min(height, region.y1 + context),
-  };
-  return { region, crop };
+  const rowsPerBand = Math.max(block, Math.floor(bandPixels / (region.x1 - region.x0) / block) * block);
+  const bands = [];
+  for (let top = region.y0; top < region.y1; top += rowsPerBand) {
+    const band = { x0: region.x0, y0: top, x1: region.x1, y1: Math.min(region.y1, top + rowsPerBand) };
+    const crop = {
+      x0: Math.max(0, band.x0 - context), y0: Math.max(0, band.y0 - context),
+      x1: Math.min(width, band.x1 + context), y1: Math.min(height, band.y1 + context),
+    };
+    bands.push({ region: band, crop });
+  }
+  return { region, bands };
 }

@@ -99,7 +99,7 @@ export function createEditor(root, { onDone }) {
       const size = (rect) => `${rect.x1 - rect.x0}x${rect.y1 - rect.y0}`;
       Object.assign(status.dataset, {
         refineMs: refined.ms.toFixed(1), graphMs: refined.graphMs.toFixed(1), region: size(refined.region), crop: size(refined.crop),
-        backend: refined.backend, threads: String(refined.threads),
+        bands: String(refined.bands), backend: refined.backend, threads: String(refined.threads),
       });
       status.textContent = `Edges refined in ${Math.round(refined.ms)} ms.`;
     }
@@ -276,7 +276,8 @@ export function createEditor(root, { onDone }) {
   }
 
   function onKeyDown(event) {
-    if (!session || event.target.closest?.('input[type="text"], textarea')) return;
+    // Hidden (another view is on screen) or typing: the keys are not ours.
+    if (!session || !root.checkVisibility() || event.target.closest?.('input[type="text"], textarea')) return;
     const key = event.key.toLowerCase();
     const command = event.ctrlKey || event.metaKey;
     if (command && key === 'z') event.shiftKey ? redo() : undo();
@@ -293,7 +294,8 @@ export function createEditor(root, { onDone }) {
     else if (key === '-') view.zoom(1 / ZOOM_STEP);
     else if (key === '0') view.fit();
     else if (key === 'escape') (selection ? setSelection(null) : onDone());
-    else if (key === ' ') {
+    // Space still presses a focused button or toggles a focused box.
+    else if (key === ' ' && !event.target.closest?.('button, input, a')) {
       spaceHeld = true;
       root.dataset.panning = 'yes';
     } else return;
@@ -327,7 +329,7 @@ export function createEditor(root, { onDone }) {
       refreshHistoryButtons();
       status.textContent = '';
       status.dataset.state = 'idle';
-      for (const key of ['refineMs', 'graphMs', 'region', 'crop', 'backend', 'threads']) delete status.dataset[key];
+      for (const key of ['refineMs', 'graphMs', 'region', 'crop', 'bands', 'backend', 'threads']) delete status.dataset[key];
       root.hidden = false;
       view.setImageSize(width, height);
       view.fit();

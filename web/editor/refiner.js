@@ -30,26 +30,37 @@ export function createRefiner({ source, mask, width, height }) {
      * cannot leak into this one's result. `region` is where the result goes.
      */
     capture(rect, decontaminate) {
-      const { region, crop } = refinementArea(rect, width, height);
-      return { region, crop, decontaminate, rgba: readPatch(source, width, crop, 4), alpha: readPatch(mask, width, crop, 1) };
+      const { region, bands } = refinementArea(rect, width, height);
+      return {
+        region, decontaminate,
+        bands: bands.map(({ region: own, crop }) => ({
+          region: own, crop, rgba: readPatch(source, width, crop, 4), alpha: readPatch(mask, width, crop, 1),
+        })),
+      };
     },
 
-    /** Runs a captured region; resolves with its new RGBA (the region's own pixels) and timings. */
-    async run({ region, crop, decontaminate, rgba, alpha }) {
-      const cropWidth = crop.x1 - crop.x0;
-      const id = nextId++;
-      const answer = await new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker.postMessage({
-          id, rgba, alpha, width: cropWidth, height: crop.y1 - crop.y0,
-          margins: [region.y0 - crop.y0, crop.y1 - region.y1], radii, block, decontamination: decontaminate ? 1 : 0,
-        }, [rgba.buffer, alpha.buffer]);
-      });
-      // Only the region's own columns: the context ones are not this region's answer.
-      const own = new Uint8Array((region.x1 - region.x0) * (region.y1 - region.y0) * 4);
-      writePatch(own, region.x1 - region.x0, { x0: 0, y0: 0, x1: region.x1 - region.x0, y1: region.y1 - region.y0 }, 4,
-        answer.rgba, cropWidth, region.x0 - crop.x0);
-      return { rgba: own, ms: answer.ms, backend: answer.backend, threads: answer.threads };
+    /** Runs a captured edit; resolves with its region's new RGBA and the graph's time. */
+    async run({ region, decontaminate, bands }) {
+      const regionWidth = region.x1 - region.x0;
+      const rgba = new Uint8Array(regionWidth * (region.y1 - region.y0) * 4);
+      let ms = 0, answer;
+      for (const band of bands) {
+        const cropWidth = band.crop.x1 - band.crop.x0;
+        const id = nextId++;
+        answer = await new Promise((resolve, reject) => {
+          pending.set(id, { resolve, reject });
+          worker.postMessage({
+            id, rgba: band.rgba, alpha: band.alpha, width: cropWidth, height: band.crop.y1 - band.crop.y0,
+            margins: [band.region.y0 - band.crop.y0, band.crop.y1 - band.region.y1], radii, block,
+            decontamination: decontaminate ? 1 : 0,
+          }, [band.rgba.buffer, band.alpha.buffer]);
+        });
+        ms += answer.ms;
+        // Only the band's own columns: the context ones are not its answer.
+        const into = { x0: 0, y0: band.region.y0 - region.y0, x1: regionWidth, y1: band.region.y1 - region.y0 };
+        writePatch(rgba, regionWidth, into, 4, answer.rgba, cropWidth, band.region.x0 - band.crop.x0);
+      }
+      return { rgba, ms, backend: answer.backend, threads: answer.threads };
     },
 
     close() {

@@ -10,7 +10,8 @@ import { readPatch, writePatch } from './patches.js';
  * `result` is a job result (docs/web-contract.md): its `source`, `mask` and `pixels` are copied.
  * `decontaminate()` says whether refinement cleans edge colours; `onPixels(rect)` after the cutout
  * changed there; `onStatus({ busy, refined?, error? })` as refinement starts and ends, where
- * `refined` = { ms, graphMs, region, crop, backend, threads } of the last refined edit.
+ * `refined` = { ms, graphMs, region, crop (the first band's), bands, backend, threads } of the
+ * last refined edit.
  */
 export function createEditSession({ result, decontaminate, onPixels, onStatus }) {
   const { width, height } = result;
@@ -70,7 +71,8 @@ export function createEditSession({ result, decontaminate, onPixels, onStatus })
         putPixels(entry.region, refined.rgba);
         // From the edit to its refined pixels on screen (waiting behind earlier edits included).
         return {
-          ms: performance.now() - started, graphMs: refined.ms, region: entry.region, crop: captured.crop,
+          ms: performance.now() - started, graphMs: refined.ms, region: entry.region, crop: captured.bands[0].crop,
+          bands: captured.bands.length,
           backend: refined.backend, threads: refined.threads,
         };
       });
