@@ -132,3 +132,30 @@ test('a rectangle selection keeps the brush inside it', async ({ page }) => {
     expect(alphasIn(edited, x0, 140, x1, 160), `beside the selection, x ${x0}..${x1}`).toEqual(alphasIn(original, x0, 140, x1, 160));
   }
 });
+
+test.describe('on a touch screen', () => {
+  test.use({ hasTouch: true });
+
+  test('two fingers pinch-zoom without painting, one finger paints', async ({ page, context }) => {
+    const cdp = await context.newCDPSession(page);
+    const touch = async (type: string, points: [number, number][]) => {
+      await cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points.map(([x, y], id) => ({ x, y, id })) });
+    };
+    const canvas = page.getByTestId('editor-canvas');
+    const fitWidth = (await canvas.boundingBox())!.width;
+    const [cx, cy] = await onCanvas(page, 300, 150);
+    await touch('touchStart', [[cx - 25, cy], [cx + 25, cy]]);
+    for (let spread = 50; spread <= 200; spread += 25) await touch('touchMove', [[cx - spread / 2, cy], [cx + spread / 2, cy]]);
+    await touch('touchEnd', []);
+    expect((await canvas.boundingBox())!.width).toBeGreaterThan(fitWidth * 3);
+    await expect(page.getByTestId('undo'), 'a pinch is no edit').toBeDisabled();
+
+    await page.getByTestId('zoom-fit').click();
+    await brush(page, { size: 40, hardness: 100, erase: true });
+    await touch('touchStart', [await onCanvas(page, 250, 150)]);
+    for (let x = 260; x <= 350; x += 10) await touch('touchMove', [await onCanvas(page, x, 150)]);
+    await touch('touchEnd', []);
+    await settled(page);
+    expect(Math.max(...alphasIn(await exported(page), 260, 140, 340, 160)), 'alpha under the finger').toBe(0);
+  });
+});

@@ -38,6 +38,7 @@ export function createEditor(root, { onDone }) {
   let gesture = null; // what the pointer(s) down are doing
   const pointers = new Map(); // pointerId → last client position
   let spaceHeld = false;
+  let touchDown = null; // a lone finger's pointerdown, until it shows what it does
 
   const tool = () => root.querySelector('input[name="editor-tool"]:checked').value;
   const erasing = () => root.querySelector('input[name="editor-mode"]:checked').value === 'erase';
@@ -216,12 +217,23 @@ export function createEditor(root, { onDone }) {
     event.preventDefault();
     if (pointers.size === 2) {
       // A second finger turns whatever the first began into a pinch.
+      touchDown = null;
       if (gesture && gesture.kind !== 'pan' && gesture.kind !== 'pinch') endGesture();
       gesture = { kind: 'pinch', ...pinch() };
+    } else if (pointers.size === 1 && event.pointerType === 'touch') {
+      // Not yet: this finger may be the first of a pinch, which must leave no dab behind.
+      touchDown = event;
     } else if (pointers.size === 1) {
       gesture = beginGesture(event);
     }
   });
+
+  // The first finger's gesture begins once it moves or lifts alone.
+  function beginTouch() {
+    if (!touchDown) return;
+    gesture = beginGesture(touchDown);
+    touchDown = null;
+  }
 
   viewport.addEventListener('pointermove', (event) => {
     if (!session) return;
@@ -235,12 +247,14 @@ export function createEditor(root, { onDone }) {
       Object.assign(gesture, now);
       return;
     }
+    beginTouch();
     if (gesture) moveGesture(event);
     pointers.set(event.pointerId, [event.clientX, event.clientY]);
   });
 
   const release = (event) => {
     if (!pointers.delete(event.pointerId)) return;
+    beginTouch();
     if (gesture && gesture.kind !== 'pinch') endGesture();
     if (pointers.size < 2 && gesture?.kind === 'pinch') gesture = null;
   };
@@ -350,6 +364,7 @@ export function createEditor(root, { onDone }) {
       wholeImage = null;
       scratch = null;
       gesture = null;
+      touchDown = null;
       pointers.clear();
     },
   };
