@@ -8,6 +8,9 @@ import { ZOOM_STEP, createView } from './view.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const TOOL_KEYS = { b: 'brush', w: 'wand', m: 'rectangle', l: 'lasso', h: 'hand' };
+// Arrow keys pan the focused canvas (the picture moves the other way, as with scrolling).
+const PAN_STEP = 60;
+const ARROWS = { arrowleft: [PAN_STEP, 0], arrowright: [-PAN_STEP, 0], arrowup: [0, PAN_STEP], arrowdown: [0, -PAN_STEP] };
 
 export function createEditor(root, { onDone }) {
   const byTestId = (id) => root.querySelector(`[data-testid="${id}"]`);
@@ -308,6 +311,7 @@ export function createEditor(root, { onDone }) {
     else if (key === '-') view.zoom(1 / ZOOM_STEP);
     else if (key === '0') view.fit();
     else if (key === 'escape') (selection ? setSelection(null) : onDone());
+    else if (ARROWS[key] && event.target === viewport) view.panBy(...ARROWS[key]);
     // Space still presses a focused button or toggles a focused box.
     else if (key === ' ' && !event.target.closest?.('button, input, a')) {
       spaceHeld = true;
