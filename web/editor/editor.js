@@ -196,7 +196,8 @@ export function createEditor(root, { onDone }) {
     const { width, height } = session;
     if (gesture.kind === 'brush') commit(gesture.stroke.finish());
     if (gesture.kind === 'rectangle' || gesture.kind === 'lasso') {
-      const points = gesture.kind === 'rectangle' ? rectanglePolygon(...gesture.points) : gesture.points;
+      const { points: drawn } = gesture;
+      const points = gesture.kind === 'lasso' ? drawn : drawn.length === 2 ? rectanglePolygon(...drawn) : [];
       outline(drawingOutline, [], false);
       const raster = rasterisePolygon(points, width, height);
       // A click without a drag clears the selection, as in most editors.
@@ -257,6 +258,7 @@ export function createEditor(root, { onDone }) {
 
   const release = (event) => {
     if (!pointers.delete(event.pointerId)) return;
+    if (event.type === 'pointercancel') touchDown = null; // the browser took the touch over
     beginTouch();
     if (gesture && gesture.kind !== 'pinch') endGesture();
     if (pointers.size < 2 && gesture?.kind === 'pinch') gesture = null;
