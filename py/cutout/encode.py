@@ -92,10 +92,11 @@ def encode_verified_png(image: RGBAImage, level: int = 6, fault: str = "") -> by
     return png
 
 
-def _damaged(png: bytes) -> bytes:
-    """`png` with one byte of its pixel data inverted, as a faulty encoder or memory would leave it."""
-    middle = len(png) // 2
-    return png[:middle] + bytes([png[middle] ^ 0xFF]) + png[middle + 1:]
+def _damaged(data: bytes) -> bytes:
+    """`data` with its second half zeroed, as a failing encoder or disk would leave it: its pixel
+    data is lost, which a lossy file's block check sees too (one flipped byte may hide in a JPEG)."""
+    middle = len(data) // 2
+    return data[:middle] + bytes(len(data) - middle)
 
 
 # The lossy check compares means of BLOCK × BLOCK pixel blocks, which lossy codecs keep closely
@@ -155,10 +156,15 @@ async def verify_lossy(data: bytes, image_type: sniff.ImageType, source: RGBAIma
 
 
 async def encode_verified(image: RGBAImage, image_type: sniff.ImageType, *, quality: int, encoder: Encoder,
-                          decoder: Decoder) -> bytes:
-    """`image` as a verified PNG, JPEG or WebP file (JPEG only for opaque images: flatten first)."""
+                          decoder: Decoder, fault: str = "") -> bytes:
+    """`image` as a verified PNG, JPEG or WebP file (JPEG only for opaque images: flatten first).
+
+    `fault="encode"` (the test-only switch of encode_verified_png) damages the encoded bytes.
+    """
     if image_type == sniff.PNG:
-        return encode_verified_png(image)
+        return encode_verified_png(image, fault=fault)
     data = await encoder.encode(image, image_type, quality)
+    if fault == "encode":
+        data = _damaged(data)
     await verify_lossy(data, image_type, image, decoder)
     return data
