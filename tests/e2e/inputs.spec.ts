@@ -1,8 +1,9 @@
-import { expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { downloadCutout, openApp, test } from './app';
+import { downloadCutout, openApp } from './app';
+import { APP_URL } from './hosts';
 import { PHOTO_DIR } from './photos';
 import { readRgbaPng, type RgbaImage } from './png';
 
@@ -10,7 +11,8 @@ import { readRgbaPng, type RgbaImage } from './png';
 // `browser` is chosen, one after another on one page, with the Fast model and clean edge colours
 // off, so the export keeps the decoded RGB. A readable file must come out at its shown size with
 // its markers where its orientation puts them; an unreadable one must get its own message, and
-// the next file must work.
+// the next file must work. One test per case, all on one page (opened once per test worker),
+// so a failure names its case and the cases after it still run.
 
 interface Case {
   name: string;
@@ -60,38 +62,43 @@ async function choose(page: Page, input: Case): Promise<'result' | 'error'> {
   return (await error.isVisible()) ? 'error' : 'result';
 }
 
-test('every file of the input matrix is decoded as it is shown, or refused with its own message, one after another', async ({ page }) => {
-  execFileSync('python3', ['tests/inputs.py', 'write', CASES_DIR], { stdio: 'inherit' });
-  const cases: Case[] = JSON.parse(readFileSync(join(CASES_DIR, 'cases.json'), 'utf8'));
-  test.setTimeout(cases.length * JOB_TIMEOUT_MS);
+execFileSync('python3', ['tests/inputs.py', 'write', CASES_DIR], { stdio: 'inherit' });
+const cases: Case[] = JSON.parse(readFileSync(join(CASES_DIR, 'cases.json'), 'utf8'));
+let page: Page;
+
+test.beforeAll(async ({ browser }) => {
+  page = await browser.newPage({ baseURL: APP_URL, acceptDownloads: true });
   await openApp(page);
   await page.getByTestId('model-fast').check();
   await page.getByTestId('decontaminate').setChecked(false);
-
-  for (const input of cases) {
-    await test.step(input.name, async () => {
-      const outcome = await choose(page, input);
-      if (input.error_code) {
-        expect(outcome, `${input.name} must be refused`).toBe('error');
-        await expect(page.getByTestId('error-message')).toContainText(new RegExp(escaped(input.error_phrase), 'i'));
-        return;
-      }
-      const message = outcome === 'error' ? await page.getByTestId('error-message').innerText() : '';
-      expect(outcome, `${input.name} must be cut out (${message})`).toBe('result');
-      if (input.notice) await expect(page.getByTestId('notices')).toContainText(input.notice);
-      else await expect(page.getByTestId('notices')).toBeHidden();
-      const image = readRgbaPng((await downloadCutout(page)).bytes);
-      expect([image.width, image.height], `${input.name} size`).toEqual(input.shown_size);
-      if (input.orientation === null) return;
-      const tolerance = input.lossy ? 12 : 1;
-      const [red, green, blue] = input.colours;
-      const [redCorner, greenCorner] = SEEN_CORNERS[input.orientation];
-      expectClose(rgbAtCorner(image, redCorner), red, tolerance, `${input.name} red marker at ${redCorner}`);
-      expectClose(rgbAtCorner(image, greenCorner), green, tolerance, `${input.name} green marker at ${greenCorner}`);
-      if (input.orientation === 1) {
-        const start = (30 * image.width + 32) * 4;
-        expectClose([...image.pixels.slice(start, start + 3)], blue, tolerance, `${input.name} blue centre`);
-      }
-    });
-  }
 });
+
+test.afterAll(async () => page?.close());
+
+for (const input of cases) {
+  test(`${input.name}: ${input.error_code ? `refused (${input.error_code})` : 'decoded as it is shown'}`, async () => {
+    test.setTimeout(JOB_TIMEOUT_MS + 30_000);
+    const outcome = await choose(page, input);
+    if (input.error_code) {
+      expect(outcome, `${input.name} must be refused`).toBe('error');
+      await expect(page.getByTestId('error-message')).toContainText(new RegExp(escaped(input.error_phrase), 'i'));
+      return;
+    }
+    const message = outcome === 'error' ? await page.getByTestId('error-message').innerText() : '';
+    expect(outcome, `${input.name} must be cut out (${message})`).toBe('result');
+    if (input.notice) await expect(page.getByTestId('notices')).toContainText(input.notice);
+    else await expect(page.getByTestId('notices')).toBeHidden();
+    const image = readRgbaPng((await downloadCutout(page)).bytes);
+    expect([image.width, image.height], `${input.name} size`).toEqual(input.shown_size);
+    if (input.orientation === null) return;
+    const tolerance = input.lossy ? 12 : 1;
+    const [red, green, blue] = input.colours;
+    const [redCorner, greenCorner] = SEEN_CORNERS[input.orientation];
+    expectClose(rgbAtCorner(image, redCorner), red, tolerance, `${input.name} red marker at ${redCorner}`);
+    expectClose(rgbAtCorner(image, greenCorner), green, tolerance, `${input.name} green marker at ${greenCorner}`);
+    if (input.orientation === 1) {
+      const start = (30 * image.width + 32) * 4;
+      expectClose([...image.pixels.slice(start, start + 3)], blue, tolerance, `${input.name} blue centre`);
+    }
+  });
+}

@@ -31,6 +31,7 @@ test('the Fast model runs on WebGPU', async ({ page }) => {
 // Neither fault case runs a network on SwiftShader: the switch throws before WebGPU would.
 for (const [step, when] of [['session', 'creating its session'], ['run', 'during the run']]) {
   test(`when WebGPU fails ${when}, the job completes on WASM once and says so`, async ({ page }) => {
+    await page.addInitScript(() => { (window as any).__cutoutWorkers = []; });
     await openApp(page, `?backend=webgpu&fail=webgpu-${step}`);
     const workers = () => page.evaluate(() => (window as any).__cutoutWorkers.length);
     const input = photo('astronaut');

@@ -10,7 +10,8 @@ import { WASM_MT, WASM_ST, WEBGPU, sessionOptions, simulateFailure, threadsFor }
 import * as modelStore from '../model-store.js';
 import { decoderFor, straightPixels } from './decoders.js';
 
-const DECODE_OPTIONS = { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' };
+// 'default' colour conversion: an embedded ICC profile is converted to sRGB, as cutout.decode does natively.
+const DECODE_OPTIONS = { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'default' };
 // ONNX Runtime wants a typed array of the tensor's element type.
 const TYPED_ARRAYS = { uint8: Uint8Array, float32: Float32Array, float16: Uint16Array, int64: BigInt64Array };
 
