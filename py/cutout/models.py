@@ -66,6 +66,10 @@ def get_model(key: str) -> Model:
         raise ValueError(f"unknown model {key!r}; choose one of: {', '.join(MODELS)}") from None
 
 
+# Lays a finished cutout over a new background (cutout.backdrop); needs no model.
+FLATTEN_GRAPH = "flatten.onnx"
+
+
 def graph_names(model: Model) -> dict[str, str]:
     """File names of the generated graphs a job with this model runs, by role."""
     return {

@@ -5,10 +5,12 @@
 //           out { type: 'event', event } … then { type: 'result', result } or { type: 'error', error: { code, message } }
 
 import { runCutoutJob } from './cutout-job.js';
+import { runExportJob } from './export-job.js';
 import { failureOf } from './python.js';
 
 const JOB_KINDS = {
   start: runCutoutJob,
+  export: runExportJob,
 };
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);

@@ -8,8 +8,8 @@ build step and the tests import it, never the pipeline itself (it reads `models.
 
 import onnx
 
-from ..models import MODELS, graph_names
-from . import compose, mask, pre
+from ..models import FLATTEN_GRAPH, MODELS, graph_names
+from . import compose, flatten, mask, pre
 
 _BUILDERS = {
     "pre": pre.build,
@@ -25,6 +25,7 @@ def build_all() -> dict[str, onnx.ModelProto]:
         for role, file_name in graph_names(model).items():
             if file_name not in graphs:
                 graphs[file_name] = _BUILDERS[role](model)
+    graphs[FLATTEN_GRAPH] = flatten.build()  # the export stage's, for any model
     return graphs
 
 
