@@ -248,7 +248,7 @@ def plugins(ctx) -> dict:
         except Exception as error:  # recorded, never skipped silently
             found[script.stem] = {"error": f"{type(error).__name__}: {error}"}
             ctx.failures.append(f"plugin {script.name}")
-    return found
+    return {"scripts": found}
 
 
 SECTIONS = {
@@ -279,6 +279,7 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=0, help="port of the app's server (default: any free one)")
     parser.add_argument("--json", type=Path, default=ROOT / "reports" / "benchmarks.json")
     parser.add_argument("--markdown", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--note", help="a remark about this run, kept in the report (e.g. what else ran)")
     parser.add_argument("--markdown-only", action="store_true", help="only regenerate --markdown from --json")
     args = parser.parse_args(argv)
     if args.markdown_only:
@@ -291,7 +292,9 @@ def main(argv=None) -> int:
         parser.error("dist/ is missing: run `make build` first (make bench does)")
 
     report = {"generated": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-              "machine": machine(), "sections": {}}
+              "machine": machine(), "sections": {}, "note": args.note}
+    if args.only and args.json.is_file():  # a partial run updates its sections of the last report
+        report["sections"] = json.loads(args.json.read_text())["sections"]
     images = bench_assets.images()
     app = bench_servers.app_origin(DIST, next(iter(images.values())).parent, args.port)
     ctx = Context(args, images, app)
@@ -299,21 +302,27 @@ def main(argv=None) -> int:
     try:
         for name in chosen:
             log(f"section {name}")
-            started = time.perf_counter()
+            started, load_before = time.perf_counter(), os.getloadavg()[0]
             try:
-                report["sections"][name] = SECTIONS[name](ctx)
+                section = SECTIONS[name](ctx)
             except Exception as error:
                 traceback.print_exc()
-                report["sections"][name] = {"error": f"{type(error).__name__}: {error}"}
+                section = {"error": f"{type(error).__name__}: {error}"}
                 ctx.failures.append(name)
-            log(f"section {name} took {time.perf_counter() - started:.0f} s")
+            section["run"] = {"seconds": time.perf_counter() - started, "load_before": load_before,
+                              "load_after": os.getloadavg()[0]}
+            report["sections"][name] = section
+            log(f"section {name} took {section['run']['seconds']:.0f} s")
     finally:
         app.stop()
 
     report["machine"]["load_after"] = list(os.getloadavg())
-    # "Quiet": the 1-minute load stayed under half the cores before and after.
-    report["machine"]["under_load"] = max(report["machine"]["load_before"][0], report["machine"]["load_after"][0]) > (os.cpu_count() or 1) / 2
-    report["failures"] = ctx.failures
+    # "Quiet": the 1-minute load stayed under half the cores whenever a section started or ended.
+    loads = [value for section in report["sections"].values() for value in
+             (section["run"]["load_before"], section["run"]["load_after"])]
+    report["machine"]["load_range"] = [min(loads), max(loads)]
+    report["machine"]["under_load"] = max(loads) > (os.cpu_count() or 1) / 2
+    report["failures"] = [name for name, section in report["sections"].items() if "error" in section] + ctx.failures
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=1) + "\n")
     args.markdown.write_text(bench_report.markdown(report))

@@ -85,6 +85,11 @@ def _failed(section: dict | None) -> str | None:
     return f"**failed:** `{section['error'].splitlines()[0]}`" if "error" in section else None
 
 
+def _ran(section: dict) -> str:
+    run = section["run"]
+    return f"(section took {run['seconds']:.0f} s; load average {run['load_before']:.2f} → {run['load_after']:.2f})"
+
+
 def markdown(report: dict) -> str:
     machine = report["machine"]
     lines = [
@@ -93,13 +98,15 @@ def markdown(report: dict) -> str:
         "",
         f"Generated {report['generated']} by `make bench`. Machine: {machine['cpu']}, {machine['cores']} cores, "
         f"{machine['memory_gib']:.0f} GiB; {machine['chromium']}; Node {machine['node']}. "
-        f"Load average (1 min) {machine['load_before'][0]:.2f} before, {machine['load_after'][0]:.2f} after"
+        f"Load average (1 min) {machine['load_range'][0]:.2f}–{machine['load_range'][1]:.2f} at the start and end of the sections"
         + (" — **taken under load: other work shared the cores, so absolute times are pessimistic.**"
            if machine["under_load"] else "."),
         "",
         "Figures are medians with (min–max) over the runs. Ratios are Cutout ÷ imgly, run by run: below 1 is faster.",
         "",
     ]
+    if report.get("note"):
+        lines += [f"Note on this run: {report['note']}", ""]
     lines += _speed_section(report["sections"].get("browser_speed"))
     lines += _webgpu_section(report["sections"].get("webgpu"))
     lines += _native_section(report["sections"].get("native_speed"))
@@ -113,7 +120,7 @@ def _speed_section(section: dict | None) -> list[str]:
     lines = ["## Browser speed: Cutout Best vs `@imgly/background-removal` (same ISNet weights)", ""]
     if failure := _failed(section):
         return lines + [failure, ""]
-    lines += [section["method"], ""]
+    lines += [f"{section['method']} {_ran(section)}", ""]
     for image, entry in section["summary"].items():
         lines.append(f"### {image}")
         lines.append("")
@@ -148,7 +155,7 @@ def _webgpu_section(section: dict | None) -> list[str]:
     return lines + [
         f"Adapter {adapter.get('vendor')}/{adapter.get('architecture')}: the job ran on `{section['backend']}` "
         f"in {_s(section['seconds'])} s (inference {_s(section['timings'].get('inference'))} s) on {section['image']}. "
-        "A software GPU: this says WebGPU works, not how fast it is.",
+        f"A software GPU: this says WebGPU works, not how fast it is. {_ran(section)}",
         "",
     ]
 
@@ -157,7 +164,7 @@ def _native_section(section: dict | None) -> list[str]:
     lines = ["## Native speed: `cutout remove` vs `rembg` (same u2netp.onnx, custom-model session)", ""]
     if failure := _failed(section):
         return lines + [failure, ""]
-    lines += [section["method"], ""]
+    lines += [f"{section['method']} {_ran(section)}", ""]
     rows = []
     for image, entry in section["summary"].items():
         rows.append([image, _spread_cell(entry["cutout_images_per_s"], "/s"), _spread_cell(entry["rembg_images_per_s"], "/s"),
@@ -172,14 +179,14 @@ def _memory_section(sections: dict) -> list[str]:
         lines += [f"Browser: {failure}", ""]
     else:
         lines += [f"Browser, Cutout {browser['model']} on {browser['backend']}: PSS summed over all Chromium processes, "
-                  "sampled every 150 ms (MiB).", ""]
+                  f"sampled every 500 ms (MiB). {_ran(browser)}", ""]
         lines += _table(["image", "before", "peak", "after", "job"],
                         [[row["image"], _mib(row["before"]), _mib(row["peak"]), _mib(row["after"]), f"{_s(row['seconds'])} s"]
                          for row in browser["results"]])
     if failure := _failed(cli):
         lines += [f"CLI: {failure}", ""]
     else:
-        lines += ["CLI (`cutout remove`, one image per process): peak RSS (MiB).", ""]
+        lines += [f"CLI (`cutout remove`, one image per process): peak RSS (MiB). {_ran(cli)}", ""]
         lines += _table(["image", "model", "peak RSS", "time"],
                         [[row["image"], row["model"], _mib(row["peak_rss"]), f"{_s(row['seconds'])} s"] for row in cli["results"]])
     if failure := _failed(series):
@@ -188,7 +195,7 @@ def _memory_section(sections: dict) -> list[str]:
         jobs = series["jobs"]
         first, last = jobs[0], jobs[-1]
         lines += [f"{len(jobs)} jobs in a row ({series['model']} model, {series['image']}, each in a fresh worker), "
-                  "browser memory (MiB): settled = 1 s after the job.", ""]
+                  f"browser memory (MiB): settled = 1 s after the job. {_ran(series)}", ""]
         lines += _table(["", "first job", "last job", "last − first"], [
             ["peak", _mib(first["peak"]), _mib(last["peak"]), _mib(last["peak"] - first["peak"])],
             ["settled", _mib(first["settled"]), _mib(last["settled"]), _mib(last["settled"] - first["settled"])],
@@ -200,7 +207,7 @@ def _first_load_section(section: dict | None) -> list[str]:
     lines = ["## First load: bytes before the first cutout (fresh profile)", ""]
     if failure := _failed(section):
         return lines + [failure, ""]
-    lines += [section["method"], ""]
+    lines += [f"{section['method']} {_ran(section)}", ""]
     groups = section["groups"]
     rows = []
     for model, entry in section["models"].items():
@@ -211,7 +218,11 @@ def _first_load_section(section: dict | None) -> list[str]:
 
 def _plugin_sections(plugins: dict) -> list[str]:
     lines = []
-    for name, section in plugins.items():
+    if failure := _failed(plugins or None):
+        return ["## Sections from scripts/bench/*.mjs", "", failure, ""]
+    if not plugins["scripts"]:
+        return ["## Sections from scripts/bench/*.mjs", "", "None found.", ""]
+    for name, section in plugins["scripts"].items():
         lines += [f"## {name} (`scripts/bench/{name}.mjs`)", ""]
         if failure := _failed(section):
             lines += [failure, ""]
