@@ -7,6 +7,7 @@ import * as modelStore from '../model-store.js';
 import { setUpDropPanel } from './drop-panel.js';
 import { sentenceCase } from './format.js';
 import { setUpModelPanel } from './model-panel.js';
+import { setUpOutputPanel } from './output-panel.js';
 import { createProgressPanel } from './progress-panel.js';
 import { createResultPanel } from './result-panel.js';
 import { registerServiceWorker } from './update-toast.js';
@@ -118,3 +119,4 @@ setUpDropPanel({
   },
 });
 byTestId('cancel').addEventListener('click', () => running?.cancel());
+setUpOutputPanel();
