@@ -25,6 +25,10 @@ from ..edges import RADII_AT_REFERENCE
 from . import edge
 from .builder import FLOAT, INT64, UINT8, GraphBuilder
 
+# Where() evaluates both branches: keeps a division in the unused one finite (float32 tiny). The
+# flatten graph uses it; compose divides only on the soft edge, where opacity is never 0.
+SMALLEST_DIVISOR = float(np.finfo(np.float32).tiny)
+
 
 def build() -> onnx.ModelProto:
     g = GraphBuilder()
