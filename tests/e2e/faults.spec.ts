@@ -36,3 +36,20 @@ test('an encoder fault aborts the export with a message instead of a broken down
   expect(downloads).toBe(0);
   await expectNextFileWorks(page);
 });
+
+test('an encoder fault in a WebP export shows why nothing was downloaded, and the next export works', async ({ page }) => {
+  const input = photo('coffee');
+  await openApp(page);
+  await cutOut(page, input, 'fast');
+  await page.evaluate(() => history.replaceState(null, '', '/?fail=encode'));
+  let downloads = 0;
+  page.on('download', () => { downloads += 1; });
+  await page.getByTestId('output-format').selectOption('webp');
+  await page.getByTestId('download').click();
+  await expect(page.getByTestId('export-error'))
+    .toContainText(/the export failed, so nothing was downloaded: the encoded WebP/i, { timeout: 120_000 });
+  expect(downloads).toBe(0);
+  await page.evaluate(() => history.replaceState(null, '', '/'));
+  expect((await downloadCutout(page)).name).toBe('coffee.webp');
+  await expect(page.getByTestId('export-error')).toBeHidden();
+});
