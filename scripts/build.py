@@ -35,6 +35,11 @@ PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_s
 # bundle embeds its Emscripten loader and starts its thread workers from itself (no blob: workers).
 ORT_FILES = ["ort.webgpu.bundle.min.mjs", "ort-wasm-simd-threaded.asyncify.wasm",
              "ort.wasm.bundle.min.mjs", "ort-wasm-simd-threaded.wasm"]
+# Decoders of web/worker/decoders.js for what Chromium does not read: HEIC (libheif with its
+# WebAssembly embedded) and TIFF (UTIF, which inflates Deflate-compressed TIFF with pako).
+DECODER_FILES = [("vendor/libheif", "libheif-js/libheif-wasm", ["libheif-bundle.mjs"]),
+                 ("vendor/utif", "utif2", ["UTIF.js"]),
+                 ("vendor/pako", "pako/dist", ["pako.min.js"])]
 # jSquash's encoders for WebP and JPEG export (web/worker/codecs.js): Emscripten factory, wasm, defaults.
 JSQUASH_FILES = {
     "webp": ["codec/enc/webp_enc_simd.js", "codec/enc/webp_enc_simd.wasm", "meta.js"],
@@ -98,7 +103,7 @@ def copied_files() -> dict[str, Path]:
     for name in TOP_LEVEL_FILES:
         if (ROOT / name).is_file():
             files[name] = ROOT / name
-    vendored = [("vendor/pyodide", "pyodide", PYODIDE_FILES), ("vendor/ort", "onnxruntime-web/dist", ORT_FILES)]
+    vendored = [("vendor/pyodide", "pyodide", PYODIDE_FILES), ("vendor/ort", "onnxruntime-web/dist", ORT_FILES), *DECODER_FILES]
     vendored += [(f"vendor/jsquash/{codec}", f"@jsquash/{codec}", names) for codec, names in JSQUASH_FILES.items()]
     for folder, package, names in vendored:
         for name in names:

@@ -1,11 +1,16 @@
+import asyncio
+import functools
 import io
 import os
 
+import numpy
 import pytest
+import skimage
 from hypothesis import given, settings, strategies as st
 from PIL import Image
 
-from cutout.encode import PNG_SIGNATURE, encode_png, encode_verified_png, verify_png
+from cutout import sniff
+from cutout.encode import PNG_SIGNATURE, encode_png, encode_verified, encode_verified_png, verify_png
 from cutout.errors import EncodeFailure
 from cutout.image import RGBAImage
 
@@ -53,3 +58,23 @@ def test_verification_rejects_a_valid_png_of_other_pixels():
 def test_verification_rejects_a_png_of_another_size():
     with pytest.raises(EncodeFailure, match="expected 16×9"):
         verify_png(encode_png(random_image(9, 16)), random_image(16, 9))
+
+
+def test_the_encode_fault_switch_is_caught_by_verification_and_nothing_is_returned():
+    image = RGBAImage(32, 8, bytes(range(256)) * 4)
+    with pytest.raises(EncodeFailure, match="the exported PNG failed its check and was not saved"):
+        encode_verified_png(image, fault="encode")
+    assert encode_verified_png(image, fault="") == encode_png(image)
+
+
+@pytest.mark.parametrize("image_type", [sniff.PNG, sniff.JPEG, sniff.WEBP], ids=lambda kind: kind.name)
+def test_the_encode_fault_switch_reaches_every_export_format_and_verification_refuses_it(image_type):
+    from cutout.decode import PillowDecoder
+    from cutout.native import PillowEncoder
+
+    photo = skimage.data.chelsea()  # opaque and photographic, as a flattened export is
+    image = RGBAImage(photo.shape[1], photo.shape[0], numpy.dstack([photo, numpy.full(photo.shape[:2], 255, numpy.uint8)]).tobytes())
+    encode = functools.partial(encode_verified, image, image_type, quality=90, encoder=PillowEncoder(), decoder=PillowDecoder())
+    assert asyncio.run(encode(fault=""))
+    with pytest.raises(EncodeFailure):
+        asyncio.run(encode(fault="encode"))

@@ -69,9 +69,15 @@ export function fallbackAfter(backends, error) {
   return error?.code === 'backend-failure' && mayFallBack(backends) ? backends.slice(1) : null;
 }
 
-/** Throws where the test switch `fail=<backend>-<step>` asks this step to fail. */
+/**
+ * Throws where the test switch `fail=<backend>-<step>` asks this step to fail; `wasm-<step>`
+ * stands for both WASM backends (wasm-mt, wasm-st).
+ */
 export function simulateFailure(fail, backend, step) {
-  if (fail === `${backend}-${step}`) throw new Error(`simulated ${backend} failure at ${step} (test switch fail=${fail})`);
+  const family = backend.startsWith('wasm') ? 'wasm' : backend;
+  if (fail === `${backend}-${step}` || fail === `${family}-${step}`) {
+    throw new Error(`simulated ${backend} failure at ${step} (test switch fail=${fail})`);
+  }
 }
 
 // The onnxruntime-web build each backend loads from vendor/ort/ (scripts/build.py copies these).

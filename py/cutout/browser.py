@@ -77,7 +77,7 @@ async def run(data, options):
 
     settings = options.to_py()
     job_options = JobOptions(model=settings["model"], background=tuple(settings["background"]),
-                             decontaminate=bool(settings.get("decontaminate", True)))
+                             decontaminate=bool(settings.get("decontaminate", True)), fail=settings.get("fail") or "")
     try:
         result = await run_job(data.to_bytes(), runtime=BridgeRuntime(cutout_bridge), decoder=BridgeDecoder(cutout_bridge),
                                options=job_options, report=lambda event: cutout_bridge.report(to_js({"type": "state", **event})))
@@ -89,8 +89,8 @@ async def run(data, options):
 
 async def export(pixels, picture, options):
     """The export worker's entry: `pixels` a Uint8Array of the cutout (straight RGBA), `picture` the
-    bytes of a background picture or None, `options` {width, height, format, quality, colour}
-    (`colour` [r, g, b, a] or None).
+    bytes of a background picture or None, `options` {width, height, format, quality, colour, fail}
+    (`colour` [r, g, b, a] or None; `fail` the test-only switch, as in `run`).
 
     Returns a JavaScript object: {data: Uint8Array, mime, extension, notices}, or {error: {code, message}}.
     """
@@ -106,7 +106,8 @@ async def export(pixels, picture, options):
     try:
         exported = await export_cutout(cutout, format=settings["format"], quality=int(settings["quality"]),
                                        background=background, runtime=BridgeRuntime(cutout_bridge),
-                                       decoder=BridgeDecoder(cutout_bridge), encoder=BridgeEncoder(cutout_bridge))
+                                       decoder=BridgeDecoder(cutout_bridge), encoder=BridgeEncoder(cutout_bridge),
+                                       fault=settings.get("fail") or "")
     except CutoutError as error:
         return to_js({"error": {"code": error.code, "message": error.message}})
     return to_js({"data": exported.data, "mime": exported.mime, "extension": exported.extension,

@@ -44,7 +44,7 @@ def decode_image(data: bytes, image_type: ImageType) -> RGBAImage:
     Image = _pillow(image_type)
     try:
         with Image.open(io.BytesIO(data), formats=[_PILLOW_FORMATS[image_type.key]]) as picture:
-            rgba = _to_rgba(picture)
+            rgba = _in_srgb(_to_rgba(picture), picture.info.get("icc_profile"))
             orientation = _orientation(picture)
     except Image.DecompressionBombError as error:  # only where Pillow sees a larger picture than the header says
         raise ImageTooLarge(
@@ -113,6 +113,25 @@ def _to_rgba(picture):
         return _sixteen_bit_grey_to_rgba(picture)
     # Pillow applies palette and grey transparency (tRNS) and inverts Adobe CMYK on its own.
     return picture.convert("RGBA")
+
+
+def _in_srgb(rgba, icc_profile: bytes | None):
+    """`rgba` converted from the colours of its embedded RGB profile to sRGB, as browsers show it.
+
+    A profile that is not RGB (grey, CMYK: Pillow's own conversion already stands) or that
+    LittleCMS cannot read leaves the pixels as they are, as browsers ignore a broken profile.
+    """
+    if not icc_profile:
+        return rgba
+    from PIL import ImageCms
+
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+        if profile.profile.xcolor_space.strip() != "RGB":
+            return rgba
+        return ImageCms.profileToProfile(rgba, profile, ImageCms.createProfile("sRGB"), outputMode="RGBA")
+    except (OSError, ImageCms.PyCMSError):
+        return rgba
 
 
 def _sixteen_bit_grey_to_rgba(picture):

@@ -80,10 +80,26 @@ def verify_png(png: bytes, source: RGBAImage) -> None:
             raise EncodeFailure(f"the encoded PNG differs from the cutout at row {row}")
 
 
-def encode_verified_png(image: RGBAImage, level: int = LEVEL) -> bytes:
+def encode_verified_png(image: RGBAImage, level: int = LEVEL, fault: str = "") -> bytes:
+    """The PNG of `image`, decoded back and compared before it is returned.
+
+    `fault="encode"` (a test-only switch) damages the encoded bytes, so the check must catch it.
+    """
     png = encode_png(image, level)
-    verify_png(png, image)
+    if fault == "encode":
+        png = _damaged(png)
+    try:
+        verify_png(png, image)
+    except EncodeFailure as error:
+        raise EncodeFailure(f"the exported PNG failed its check and was not saved ({error.message}); try again") from None
     return png
+
+
+def _damaged(data: bytes) -> bytes:
+    """`data` with its second half zeroed, as a failing encoder or disk would leave it: its pixel
+    data is lost, which a lossy file's block check sees too (one flipped byte may hide in a JPEG)."""
+    middle = len(data) // 2
+    return data[:middle] + bytes(len(data) - middle)
 
 
 # The lossy check compares means of BLOCK × BLOCK pixel blocks, which lossy codecs keep closely
@@ -143,10 +159,15 @@ async def verify_lossy(data: bytes, image_type: sniff.ImageType, source: RGBAIma
 
 
 async def encode_verified(image: RGBAImage, image_type: sniff.ImageType, *, quality: int, encoder: Encoder,
-                          decoder: Decoder) -> bytes:
-    """`image` as a verified PNG, JPEG or WebP file (JPEG only for opaque images: flatten first)."""
+                          decoder: Decoder, fault: str = "") -> bytes:
+    """`image` as a verified PNG, JPEG or WebP file (JPEG only for opaque images: flatten first).
+
+    `fault="encode"` (the test-only switch of encode_verified_png) damages the encoded bytes.
+    """
     if image_type == sniff.PNG:
-        return encode_verified_png(image)
+        return encode_verified_png(image, fault=fault)
     data = await encoder.encode(image, image_type, quality)
+    if fault == "encode":
+        data = _damaged(data)
     await verify_lossy(data, image_type, image, decoder)
     return data

@@ -73,8 +73,10 @@ async def lay_over(cutout: RGBAImage, background: Colour | bytes, *, runtime: Ru
 
 async def export_cutout(cutout: RGBAImage, *, format: str = "png", quality: int = DEFAULT_QUALITY,
                         background: Colour | bytes | None = None, runtime: Runtime, decoder: Decoder,
-                        encoder: Encoder) -> Exported:
-    """The cutout as a verified file of `format` (png, jpeg or webp) over `background` (None: transparent)."""
+                        encoder: Encoder, fault: str = "") -> Exported:
+    """The cutout as a verified file of `format` (png, jpeg or webp) over `background` (None: transparent).
+
+    `fault`: the test-only `?fail=` switch (see encode.encode_verified)."""
     if format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
     if not LOWEST_QUALITY <= quality <= 100:
@@ -88,5 +90,5 @@ async def export_cutout(cutout: RGBAImage, *, format: str = "png", quality: int 
         if not isinstance(background, bytes):  # a picture's own see-through parts need no word
             notices.append("JPEG cannot be transparent: see-through parts were laid on white")
     image_type = FORMATS[format]
-    data = await encode_verified(cutout, image_type, quality=quality, encoder=encoder, decoder=decoder)
+    data = await encode_verified(cutout, image_type, quality=quality, encoder=encoder, decoder=decoder, fault=fault)
     return Exported(data, image_type.mime, EXTENSIONS[format], notices)

@@ -45,6 +45,8 @@ class JobOptions:
     background: tuple[int, int, int, int] = TRANSPARENT
     # Replace the old background's colour in soft edges by the estimated subject colour.
     decontaminate: bool = True
+    # A test-only fault switch, `?fail=` of the web app (docs/web-contract.md); "" in normal use.
+    fail: str = ""
 
 
 @dataclass
@@ -182,7 +184,7 @@ async def run_job(data: bytes, *, runtime: Runtime, decoder: Decoder, options: J
 
         job.enter("encoding", stage="encoding PNG")
         with watch("encode+verify"):
-            png = encode_verified_png(cutout)
+            png = encode_verified_png(cutout, fault=options.fail)
         job.enter("done", width=cutout.width, height=cutout.height, bytes=len(png))
         return JobResult(png, cutout.width, cutout.height, notices, watch.timings,
                          source=image, mask=alpha.data, cutout=cutout)

@@ -8,8 +8,10 @@
 
 import { WASM_MT, WASM_ST, WEBGPU, sessionOptions, simulateFailure, threadsFor } from '../backends.js';
 import * as modelStore from '../model-store.js';
+import { decoderFor, straightPixels } from './decoders.js';
 
-const DECODE_OPTIONS = { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' };
+// 'default' colour conversion: an embedded ICC profile is converted to sRGB, as cutout.decode does natively.
+const DECODE_OPTIONS = { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'default' };
 // ONNX Runtime wants a typed array of the tensor's element type.
 const TYPED_ARRAYS = { uint8: Uint8Array, float32: Float32Array, float16: Uint16Array, int64: BigInt64Array };
 
@@ -23,6 +25,11 @@ export function seconds(since) {
 }
 
 function pixelsOf(bitmap) {
+  const straight = straightPixels(bitmap);
+  if (straight) {
+    bitmap.close();
+    return straight;
+  }
   const { width, height } = bitmap;
   const context = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
   context.drawImage(bitmap, 0, 0);
@@ -31,12 +38,14 @@ function pixelsOf(bitmap) {
 }
 
 async function decode(data, mime, label) {
-  if (globalThis.ImageDecoder && !(await ImageDecoder.isTypeSupported(mime))) {
+  const ownDecoder = decoderFor(mime);
+  if (!ownDecoder && globalThis.ImageDecoder && !(await ImageDecoder.isTypeSupported(mime))) {
     throw coded('unsupported-format', `this browser cannot decode ${label}s`);
   }
   const view = data.getBuffer('u8');
   let bitmap;
   try {
+    if (ownDecoder) return await ownDecoder(view.data);
     bitmap = await createImageBitmap(new Blob([view.data], { type: mime }), DECODE_OPTIONS);
   } catch (error) {
     throw coded('corrupt-image', `this ${label} could not be decoded (${error.message})`);
