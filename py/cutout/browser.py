@@ -8,6 +8,7 @@ in place; results come back as bytes, copied once.
 
 from pyodide.ffi import JsException, to_js
 
+from .batch import BatchItem, zip_results
 from .errors import CutoutError
 from .image import RGBAImage
 from .job import JobOptions, run_job
@@ -75,3 +76,15 @@ async def run(data, options):
         return to_js({"error": {"code": error.code, "message": error.message}})
     return to_js({"png": result.png, "source": result.source.data, "mask": result.mask, "pixels": result.cutout.data,
                   "width": result.width, "height": result.height, "notices": result.notices, "timings": result.timings})
+
+
+def zip_batch(entries, extension):
+    """The "Download all" ZIP (cutout.batch.zip_results). `entries` a JavaScript array of
+    {name, data: Uint8Array, error: string}: the original file name, and the encoded cutout or, when
+    `error` is not empty, why that file failed. Returns the ZIP as a Uint8Array.
+
+    Not called `zip`: a module-level `zip` would shadow the builtin that BridgeRuntime.run uses.
+    """
+    items = [BatchItem(entry.name, error=entry.error) if entry.error else BatchItem(entry.name, entry.data.to_bytes())
+             for entry in entries]
+    return to_js(zip_results(items, extension))

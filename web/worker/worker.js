@@ -6,9 +6,11 @@
 
 import { runCutoutJob } from './cutout-job.js';
 import { failureOf } from './python.js';
+import { runZipJob } from './zip-job.js';
 
 const JOB_KINDS = {
   start: runCutoutJob,
+  zip: runZipJob,
 };
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
