@@ -35,6 +35,11 @@ PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_s
 # bundle embeds its Emscripten loader and starts its thread workers from itself (no blob: workers).
 ORT_FILES = ["ort.webgpu.bundle.min.mjs", "ort-wasm-simd-threaded.asyncify.wasm",
              "ort.wasm.bundle.min.mjs", "ort-wasm-simd-threaded.wasm"]
+# jSquash's encoders for WebP and JPEG export (web/worker/codecs.js): Emscripten factory, wasm, defaults.
+JSQUASH_FILES = {
+    "webp": ["codec/enc/webp_enc_simd.js", "codec/enc/webp_enc_simd.wasm", "meta.js"],
+    "jpeg": ["codec/enc/mozjpeg_enc.js", "codec/enc/mozjpeg_enc.wasm", "meta.js"],
+}
 # Builders of the graphs and the onnxruntime glue are native-only; the browser never imports them.
 NATIVE_ONLY = {"graphs", "native.py"}
 # Not precached: the service worker and build.json are fetched fresh to find updates, _headers is
@@ -93,8 +98,9 @@ def copied_files() -> dict[str, Path]:
     for name in TOP_LEVEL_FILES:
         if (ROOT / name).is_file():
             files[name] = ROOT / name
-    for folder, package, names in (("vendor/pyodide", "pyodide", PYODIDE_FILES),
-                                   ("vendor/ort", "onnxruntime-web/dist", ORT_FILES)):
+    vendored = [("vendor/pyodide", "pyodide", PYODIDE_FILES), ("vendor/ort", "onnxruntime-web/dist", ORT_FILES)]
+    vendored += [(f"vendor/jsquash/{codec}", f"@jsquash/{codec}", names) for codec, names in JSQUASH_FILES.items()]
+    for folder, package, names in vendored:
         for name in names:
             source = NODE_MODULES / package / name
             if not source.is_file():

@@ -112,3 +112,28 @@ def test_no_decontaminate_keeps_the_photo_colours_in_soft_edges(tmp_path):
     original = numpy.asarray(Image.open(source).convert("RGB"))
     visible = rgba[..., 3] > 0
     assert numpy.array_equal(rgba[..., :3][visible], original[visible])
+
+
+def test_jpeg_on_a_colour_and_webp_with_alpha_keep_the_base_names(tmp_path):
+    source = tmp_path / "cat.png"
+    source.write_bytes(encoded(photo("chelsea", (451, 300)), "PNG"))
+    out = tmp_path / "out"
+    assert main(["remove", str(source), "-o", str(out), "-q"]) == 0
+    assert main(["remove", str(source), "-o", str(out), "--format", "jpeg", "--background", "#00ff00", "-q"]) == 0
+    assert main(["remove", str(source), "-o", str(out), "--format", "webp", "-q"]) == 0
+    alpha = numpy.asarray(read_png(out / "cat.png").getchannel("A"))
+    flattened = numpy.asarray(Image.open(out / "cat.jpg").convert("RGB")).astype(int)
+    clear = alpha == 0
+    assert clear.mean() > 0.05
+    assert numpy.abs(flattened[clear] - (0, 255, 0)).mean() < 8
+    webp = Image.open(out / "cat.webp")
+    assert webp.format == "WEBP" and webp.mode == "RGBA"
+    assert numpy.abs(numpy.asarray(webp.getchannel("A")).astype(int) - alpha).max() <= 1
+
+
+def test_a_quality_below_the_safe_range_is_a_usage_error(tmp_path):
+    source = tmp_path / "cat.jpg"
+    source.write_bytes(encoded(photo("chelsea", (451, 300))))
+    with pytest.raises(SystemExit) as exit:
+        main(["remove", str(source), "-o", str(tmp_path), "--format", "jpeg", "--quality", "5"])
+    assert exit.value.code == 2

@@ -10,6 +10,7 @@ from pyodide.ffi import JsException, to_js
 
 from .batch import BatchItem, zip_results
 from .errors import CutoutError
+from .export import export_cutout
 from .image import RGBAImage
 from .job import JobOptions, run_job
 from .sniff import ImageType
@@ -45,6 +46,15 @@ class BridgeRuntime:
                 for name, result in zip(outputs, results)}
 
 
+class BridgeEncoder:
+    def __init__(self, bridge):
+        self._bridge = bridge
+
+    async def encode(self, image: RGBAImage, image_type: ImageType, quality: int) -> bytes:
+        encoded = await _call(self._bridge.encode, image.data, image_type.mime, image.width, image.height, quality)
+        return encoded.to_bytes()
+
+
 class BridgeDecoder:
     def __init__(self, bridge):
         self._bridge = bridge
@@ -76,6 +86,32 @@ async def run(data, options):
         return to_js({"error": {"code": error.code, "message": error.message}})
     return to_js({"png": result.png, "source": result.source.data, "mask": result.mask, "pixels": result.cutout.data,
                   "width": result.width, "height": result.height, "notices": result.notices, "timings": result.timings})
+
+
+async def export(pixels, picture, options):
+    """The export worker's entry: `pixels` a Uint8Array of the cutout (straight RGBA), `picture` the
+    bytes of a background picture or None, `options` {width, height, format, quality, colour}
+    (`colour` [r, g, b, a] or None).
+
+    Returns a JavaScript object: {data: Uint8Array, mime, extension, notices}, or {error: {code, message}}.
+    """
+    import cutout_bridge
+
+    settings = options.to_py()
+    cutout = RGBAImage(settings["width"], settings["height"], pixels.to_bytes())
+    background = None
+    if picture is not None:
+        background = picture.to_bytes()
+    elif settings["colour"] is not None:
+        background = tuple(settings["colour"])
+    try:
+        exported = await export_cutout(cutout, format=settings["format"], quality=int(settings["quality"]),
+                                       background=background, runtime=BridgeRuntime(cutout_bridge),
+                                       decoder=BridgeDecoder(cutout_bridge), encoder=BridgeEncoder(cutout_bridge))
+    except CutoutError as error:
+        return to_js({"error": {"code": error.code, "message": error.message}})
+    return to_js({"data": exported.data, "mime": exported.mime, "extension": exported.extension,
+                  "notices": exported.notices})
 
 
 def zip_batch(entries, extension):

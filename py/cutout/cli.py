@@ -7,7 +7,8 @@ from pathlib import Path
 
 from . import batch
 from .errors import CutoutError
-from .job import JobOptions, parse_background, run_job
+from .export import DEFAULT_QUALITY, EXTENSIONS, FORMATS, LOWEST_QUALITY, export_cutout
+from .job import TRANSPARENT, JobOptions, parse_background, run_job
 from .models import MODELS
 
 
@@ -45,12 +46,25 @@ class Progress:
         self.stream.flush()
 
 
+async def _cut_out(data: bytes, args, runtime, decoder, encoder, progress):
+    """One file's verified output and its notices. A colour background is laid by the job itself;
+    a picture, or a format other than PNG, goes through the export stage."""
+    colour = args.background if isinstance(args.background, tuple) else TRANSPARENT
+    options = JobOptions(model=args.model, background=colour, decontaminate=args.decontaminate)
+    result = await run_job(data, runtime=runtime, decoder=decoder, options=options, report=progress)
+    if args.format == "png" and isinstance(args.background, tuple):
+        return result.png, result.notices
+    picture = None if isinstance(args.background, tuple) else args.background.read_bytes()
+    exported = await export_cutout(result.cutout, format=args.format, quality=args.quality, background=picture,
+                                   runtime=runtime, decoder=decoder, encoder=encoder)
+    return exported.data, result.notices + exported.notices
+
+
 async def _remove(args) -> int:
     from .decode import PillowDecoder
-    from .native import NativeRuntime
+    from .native import NativeRuntime, PillowEncoder
 
-    options = JobOptions(model=args.model, background=args.background, decontaminate=args.decontaminate)
-    runtime, decoder = NativeRuntime(), PillowDecoder()
+    runtime, decoder, encoder = NativeRuntime(), PillowDecoder(), PillowEncoder()
     progress = Progress(len(args.inputs), quiet=args.quiet)
     items: list[batch.BatchItem] = []
     for index, path in enumerate(args.inputs, start=1):
@@ -61,24 +75,25 @@ async def _remove(args) -> int:
             items.append(batch.BatchItem(path, error=f"cannot read the file: {error.strerror}"))
         else:
             try:
-                result = await run_job(data, runtime=runtime, decoder=decoder, options=options, report=progress)
+                output, notices = await _cut_out(data, args, runtime, decoder, encoder, progress)
             except CutoutError as error:
                 items.append(batch.BatchItem(path, error=error.message))
             else:
-                items.append(batch.BatchItem(path, data=result.png))
-                for notice in result.notices:
+                items.append(batch.BatchItem(path, data=output))
+                for notice in notices:
                     progress.finish(f"note: {path}: {notice}")
         item = items[-1]
         progress.finish(f"ok: {path}" if item.error is None else f"error: {path}: {item.error}")
 
     succeeded = [item for item in items if item.data is not None]
+    extension = EXTENSIONS[args.format]
     if args.zip:
-        Path(args.zip).write_bytes(batch.zip_results(items))
+        Path(args.zip).write_bytes(batch.zip_results(items, extension))
         progress.finish(f"wrote {args.zip} ({len(succeeded)} cutouts)")
     else:
         outdir = Path(args.output)
         outdir.mkdir(parents=True, exist_ok=True)
-        names = batch.unique_names([batch.output_name(item.original_name) for item in succeeded])
+        names = batch.unique_names([batch.output_name(item.original_name, extension) for item in succeeded])
         for name, item in zip(names, succeeded):
             (outdir / name).write_bytes(item.data)
         progress.finish(f"wrote {len(succeeded)} cutout(s) to {outdir}")
@@ -107,10 +122,19 @@ def _models(args) -> int:
 
 
 def _background(text: str):
+    """A colour (transparent, #RRGGBB) or the path of a picture to lay the cutout on."""
     try:
         return parse_background(text)
     except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+        if Path(text).is_file():
+            return Path(text)
+        raise argparse.ArgumentTypeError(f"{error}, or the path of a picture") from None
+
+
+def _quality(text: str) -> int:
+    if not text.isdigit() or not LOWEST_QUALITY <= int(text) <= 100:
+        raise argparse.ArgumentTypeError(f"quality must be a whole number from {LOWEST_QUALITY} to 100, not {text!r}")
+    return int(text)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -120,12 +144,15 @@ def parser() -> argparse.ArgumentParser:
     remove = commands.add_parser("remove", help="cut out one or more images")
     remove.add_argument("inputs", nargs="+", metavar="IN")
     target = remove.add_mutually_exclusive_group(required=True)
-    target.add_argument("-o", "--output", metavar="OUTDIR", help="write one PNG per input into OUTDIR")
+    target.add_argument("-o", "--output", metavar="OUTDIR", help="write one file per input into OUTDIR")
     target.add_argument("--zip", metavar="OUT.zip", help="write all cutouts into one ZIP")
     remove.add_argument("--model", choices=list(MODELS), default="fast")
-    remove.add_argument("--format", choices=["png"], default="png")
+    remove.add_argument("--format", choices=list(FORMATS), default="png",
+                        help="png (default, straight alpha), jpeg (flattened, on white unless --background) or webp (alpha)")
+    remove.add_argument("--quality", type=_quality, default=DEFAULT_QUALITY,
+                        help=f"jpeg/webp quality, {LOWEST_QUALITY}–100 (default {DEFAULT_QUALITY})")
     remove.add_argument("--background", type=_background, default=parse_background("transparent"),
-                        help="transparent (default) or #RRGGBB to flatten onto a colour")
+                        help="transparent (default), #RRGGBB to flatten onto a colour, or a picture to lay the cutout on")
     remove.add_argument("--no-decontaminate", dest="decontaminate", action="store_false",
                         help="keep the photo's own colours in soft edges instead of the estimated subject colour")
     remove.add_argument("-q", "--quiet", action="store_true", help="only print results and errors")

@@ -1,14 +1,18 @@
-"""PNG encoding with straight alpha, and a decode-back check before anything is handed out.
+"""Encoding with straight alpha, and a decode-back check before anything is handed out.
 
-Pure standard library (zlib, struct) so the browser worker encodes with the same code.
-Rows use PNG filter 0: per-pixel filtering in pure Python would cost more than it saves.
+PNG is pure standard library (zlib, struct) so the browser worker encodes with the same code;
+rows use PNG filter 0: per-pixel filtering in pure Python would cost more than it saves. JPEG and
+WebP come from an `Encoder` (Pillow natively, jSquash in the browser) and are checked by decoding
+them back with the job's `Decoder`.
 """
 
 import struct
 import zlib
 
+from . import sniff
 from .errors import EncodeFailure
 from .image import RGBAImage
+from .runtime import Decoder, Encoder
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 COLOUR_TYPE_RGBA = 6
@@ -77,3 +81,69 @@ def encode_verified_png(image: RGBAImage, level: int = 6) -> bytes:
     png = encode_png(image, level)
     verify_png(png, image)
     return png
+
+
+# The lossy check compares means of BLOCK × BLOCK pixel blocks, which lossy codecs keep closely
+# even on noise-like textures, over a sample of blocks: cheap in Pyodide, and a damaged or wrong
+# file moves enough blocks' means to lift their average error far beyond the tolerance.
+BLOCK = 8
+SAMPLED_BLOCKS = 1024
+BLOCK_COLOUR_TOLERANCE = 10.0
+# WebP keeps alpha losslessly (jSquash and Pillow both do by default); browsers decode through
+# premultiplied canvases, which may cost a step on faint pixels.
+WEBP_ALPHA_TOLERANCE = 1.0
+
+
+def _block_differences(source: RGBAImage, decoded: RGBAImage) -> tuple[float, float]:
+    """Over sampled blocks: the average colour difference of fully opaque blocks' means (encoders may
+    drop the colour under transparent pixels) and the mean absolute alpha difference."""
+    width, height = source.width, source.height
+    ours, theirs = memoryview(source.data).cast("B"), memoryview(decoded.data).cast("B")
+    side_x, side_y = min(BLOCK, width), min(BLOCK, height)
+    across, down = width // side_x, height // side_y
+    colour_total = opaque_blocks = alpha_total = pixels = 0
+    for block in range(0, across * down, max(1, across * down // SAMPLED_BLOCKS)):
+        x, y = block % across * side_x, block // across * side_y
+        sums, opaque = [0, 0, 0], True
+        for row in range(y, y + side_y):
+            start = (row * width + x) * 4
+            a, b = ours[start:start + side_x * 4], theirs[start:start + side_x * 4]
+            for channel in range(3):
+                sums[channel] += sum(a[channel::4]) - sum(b[channel::4])
+            alpha_total += sum(abs(p - q) for p, q in zip(a[3::4], b[3::4]))
+            opaque = opaque and min(a[3::4]) == 255
+            pixels += side_x
+        if opaque:
+            colour_total += max(abs(total) for total in sums) / (side_x * side_y)
+            opaque_blocks += 1
+    return colour_total / max(1, opaque_blocks), alpha_total / max(1, pixels)
+
+
+async def verify_lossy(data: bytes, image_type: sniff.ImageType, source: RGBAImage, decoder: Decoder) -> None:
+    """Decode `data` back and compare a sample of pixels with `source`; raise EncodeFailure if it is not that picture."""
+    try:
+        if sniff.sniff(data) != image_type:
+            raise EncodeFailure(f"the encoded file is not a {image_type.label}")
+        decoded = await decoder.decode(data, image_type)
+    except EncodeFailure:
+        raise
+    except Exception as error:  # a decoder's own error: the file cannot be what we meant to write
+        raise EncodeFailure(f"the encoded {image_type.name} does not decode: {error}") from None
+    if (decoded.width, decoded.height) != (source.width, source.height):
+        raise EncodeFailure(f"the encoded {image_type.name} is {decoded.width}×{decoded.height}, "
+                            f"expected {source.width}×{source.height}")
+    colour, alpha = _block_differences(source, decoded)
+    if colour > BLOCK_COLOUR_TOLERANCE:
+        raise EncodeFailure(f"the encoded {image_type.name} differs from the cutout (its blocks' colours are off by {colour:.1f} on average)")
+    if image_type == sniff.WEBP and alpha > WEBP_ALPHA_TOLERANCE:
+        raise EncodeFailure("the encoded WebP lost the cutout's transparency")
+
+
+async def encode_verified(image: RGBAImage, image_type: sniff.ImageType, *, quality: int, encoder: Encoder,
+                          decoder: Decoder) -> bytes:
+    """`image` as a verified PNG, JPEG or WebP file (JPEG only for opaque images: flatten first)."""
+    if image_type == sniff.PNG:
+        return encode_verified_png(image)
+    data = await encoder.encode(image, image_type, quality)
+    await verify_lossy(data, image_type, image, decoder)
+    return data

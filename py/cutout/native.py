@@ -42,3 +42,27 @@ class NativeRuntime:
         results = self._session(graph).run(outputs, arrays)
         return {name: Tensor(str(array.dtype), tuple(array.shape), numpy.ascontiguousarray(array).tobytes())
                 for name, array in zip(outputs, results)}
+
+
+class PillowEncoder:
+    """The Encoder of runtime.py for native runs: JPEG and WebP through Pillow, straight RGBA in."""
+
+    async def encode(self, image, image_type, quality: int) -> bytes:
+        import asyncio
+
+        return await asyncio.to_thread(_encode_with_pillow, image, image_type, quality)
+
+
+def _encode_with_pillow(image, image_type, quality: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    picture = Image.frombytes("RGBA", (image.width, image.height), bytes(image.data))
+    out = io.BytesIO()
+    if image_type.key == "jpeg":
+        picture.convert("RGB").save(out, "JPEG", quality=quality)
+    else:
+        # exact: keep the colour under transparent pixels, as Cutout's PNGs do (straight alpha).
+        picture.save(out, "WEBP", quality=quality, alpha_quality=100, exact=True)
+    return out.getvalue()

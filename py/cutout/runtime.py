@@ -23,3 +23,8 @@ class Decoder(Protocol):
 
     async def resize(self, image: RGBAImage, width: int, height: int) -> RGBAImage:
         """A high-quality downscaled copy (used only to feed pre-processing of huge images)."""
+
+
+class Encoder(Protocol):
+    async def encode(self, image: RGBAImage, image_type: ImageType, quality: int) -> bytes:
+        """Encode straight RGBA as a lossy JPEG or WebP (the PNG encoder is cutout.encode's own)."""

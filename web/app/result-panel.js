@@ -1,6 +1,10 @@
 // The finished cutout: a before/after slider over a checkerboard, the Download link, where the
-// job ran, and a warning when the device could not use its best backend.
+// job ran, and a warning when the device could not use its best backend. "Refine" opens the
+// editor (web/editor/) on the same result; the panel then shows and downloads the edited cutout.
 
+import { createEditor } from '../editor/editor.js';
+import { encodePng } from '../editor/png-encode.js';
+import { createEditSession } from '../editor/session.js';
 import { describeBackend, formatBytes, formatSeconds, sentenceCase } from './format.js';
 
 function pngName(fileName) {
@@ -22,21 +26,26 @@ function capabilityWarning(result, fallback) {
 }
 
 export function createResultPanel(root) {
-  const compare = root.querySelector('[data-testid="compare"]');
-  const after = root.querySelector('[data-testid="result-image"]');
-  const before = root.querySelector('[data-testid="original-image"]');
-  const slider = root.querySelector('[data-testid="compare-slider"]');
-  const download = root.querySelector('[data-testid="download"]');
+  const byTestId = (id) => root.querySelector(`[data-testid="${id}"]`);
+  const compare = byTestId('compare');
+  const after = byTestId('result-image');
+  const before = byTestId('original-image');
+  const slider = byTestId('compare-slider');
+  const download = byTestId('download');
+  const refine = byTestId('refine');
   const facts = {
-    file: root.querySelector('[data-testid="result-file"]'),
-    size: root.querySelector('[data-testid="result-size"]'),
-    backend: root.querySelector('[data-testid="result-backend"]'),
-    time: root.querySelector('[data-testid="result-time"]'),
+    file: byTestId('result-file'),
+    size: byTestId('result-size'),
+    backend: byTestId('result-backend'),
+    time: byTestId('result-time'),
   };
-  const warning = root.querySelector('[data-testid="backend-warning"]');
-  const notices = root.querySelector('[data-testid="notices"]');
+  const warning = byTestId('backend-warning');
+  const notices = byTestId('notices');
+  // Lives in the sidebar's Edges panel: refinement after an edit follows it, as the job did.
+  const decontaminate = document.querySelector('[data-testid="decontaminate"]');
   // Kept until the next result replaces them: the Download link needs its URL alive.
   let objectUrls = [];
+  let shown = null; // { file, result, jobUrl, session, pixelsVersion, linkVersion }
 
   const setSplit = () => compare.style.setProperty('--split', `${slider.value}%`);
   slider.addEventListener('input', setSplit);
@@ -44,12 +53,85 @@ export function createResultPanel(root) {
   before.addEventListener('error', () => compare.classList.add('without-original'));
   before.addEventListener('load', () => compare.classList.remove('without-original'));
 
+  const editor = createEditor(byTestId('editor'), { onDone: closeEditor });
+
+  function session() {
+    shown.session ??= createEditSession({
+      result: shown.result,
+      decontaminate: () => decontaminate?.checked ?? true,
+      onPixels(rect) {
+        shown.pixelsVersion += 1;
+        editor.paint(rect);
+      },
+      onStatus: (state) => editor.status(state),
+    });
+    return shown.session;
+  }
+
+  /** The cutout as it is now, edits included: { pixels, width, height, png } (see docs/web-contract.md). */
+  async function current() {
+    if (!shown) return null;
+    const { result } = shown;
+    const edits = shown.session;
+    await edits?.settled();
+    return { pixels: new Uint8Array(result.pixels), width: result.width, height: result.height,
+      png: edits?.edited() ? null : result.png };
+  }
+
+  // Points the Download link and the "after" image at the cutout as it is now.
+  async function linkCurrent() {
+    const state = await current();
+    const onScreen = shown;
+    const version = shown.pixelsVersion;
+    let url = shown.jobUrl;
+    if (!state.png) {
+      url = URL.createObjectURL(await encodePng(state.pixels, state.width, state.height));
+      objectUrls.push(url);
+    }
+    if (shown !== onScreen) return false;
+    download.href = url;
+    after.src = url;
+    shown.linkVersion = version;
+    return true;
+  }
+
+  // The job's PNG until an edit lands; after that, an edited PNG encoded on demand.
+  download.addEventListener('click', async (event) => {
+    if (!shown?.session || (!shown.session.pending() && shown.linkVersion === shown.pixelsVersion)) return;
+    event.preventDefault();
+    if (await linkCurrent()) download.click();
+  });
+
+  function openEditor() {
+    compare.hidden = true;
+    refine.hidden = true;
+    editor.open(session());
+    shown.session.prepare();
+  }
+
+  async function closeEditor() {
+    const edits = shown.session;
+    await edits.release();
+    editor.close();
+    compare.hidden = false;
+    refine.hidden = false;
+    refine.focus();
+    if (shown.linkVersion !== shown.pixelsVersion) await linkCurrent();
+  }
+
+  refine.addEventListener('click', openEditor);
+
   return {
     show({ file, result, fallback, elapsedMs }) {
+      shown?.session?.discard();
+      editor.close();
+      compare.hidden = false;
+      refine.hidden = false;
       objectUrls.forEach((url) => URL.revokeObjectURL(url));
       const resultUrl = URL.createObjectURL(new Blob([result.png], { type: 'image/png' }));
       const originalUrl = URL.createObjectURL(file);
       objectUrls = [resultUrl, originalUrl];
+      shown = { file, result, jobUrl: resultUrl, session: null, pixelsVersion: 0, linkVersion: 0 };
 
       compare.style.setProperty('--aspect', `${result.width} / ${result.height}`);
       slider.value = '50';
@@ -73,5 +155,7 @@ export function createResultPanel(root) {
       }));
       notices.hidden = result.notices.length === 0;
     },
+
+    current,
   };
 }

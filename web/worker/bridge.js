@@ -68,9 +68,10 @@ function typedView(dtype, bytes) {
 
 /**
  * The bridge for one job: `ort` from backends.js loadOrt(backend), `model` a key of build.json's
- * models table, `report(event)` forwards events to the page.
+ * models table (or null for a job that runs only the generated `graphs`, by file name),
+ * `report(event)` forwards events to the page.
  */
-export function createBridge({ ort, backend, model, fail, report }) {
+export function createBridge({ ort, backend, model, graphs = [], fail, report }) {
   // The generated graphs always run on WASM: light per-pixel work whose inputs and outputs live
   // in Python anyway, so a GPU would add transfers (and kernel gaps) for nothing. The network,
   // where the time goes, runs on the job's backend.
@@ -80,7 +81,7 @@ export function createBridge({ ort, backend, model, fail, report }) {
   let state = 'preparing';
   const fileName = (url) => url.slice(url.lastIndexOf('/') + 1);
   // The files of this job, from build.json: the network and the generated graphs it needs.
-  const files = modelStore.models().then((table) => {
+  const files = model === null ? Promise.resolve({ network: null, all: graphs }) : modelStore.models().then((table) => {
     if (!table[model]) throw coded('model-unavailable', `there is no model called “${model}”`);
     const { url, graphs } = table[model];
     return { network: fileName(url), all: [url, ...graphs].map(fileName) };

@@ -5,11 +5,13 @@
 //           out { type: 'event', event } … then { type: 'result', result } or { type: 'error', error: { code, message } }
 
 import { runCutoutJob } from './cutout-job.js';
+import { runExportJob } from './export-job.js';
 import { failureOf } from './python.js';
 import { runZipJob } from './zip-job.js';
 
 const JOB_KINDS = {
   start: runCutoutJob,
+  export: runExportJob,
   zip: runZipJob,
 };
 
