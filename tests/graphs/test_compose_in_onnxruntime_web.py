@@ -40,13 +40,16 @@ fs.writeFileSync(folder + '/out', out.data);
 
 
 @pytest.mark.skipif(shutil.which("node") is None or not ORT_WEB.exists(), reason="needs Node and npm ci")
-def test_wasm_backend_matches_the_reference(tmp_path):
+# A backdrop that shows takes the graph's other path: empty pixels found and scattered in.
+@pytest.mark.parametrize("background", [[0, 0, 0, 0], [20, 200, 40, 255], [90, 30, 200, 120]],
+                         ids=["transparent", "opaque", "translucent"])
+def test_wasm_backend_matches_the_reference(tmp_path, background):
     rng = np.random.default_rng(1)
     height, width = 61, 83
     rgba = rng.integers(0, 256, (height, width, 4), dtype=np.uint8)
     rows, columns = np.indices((height, width))
     alpha = np.clip((25 - np.hypot(rows - 30, columns - 40)) / 5, 0, 1).astype(np.float32)
-    spec = {"size": [height, width], "background": [0, 0, 0, 0], "margins": [4, 3], "radii": [5, 3, 2, 1], "block": 2}
+    spec = {"size": [height, width], "background": background, "margins": [4, 3], "radii": [5, 3, 2, 1], "block": 2}
     (tmp_path / "compose.onnx").write_bytes(serialise(compose.build()))
     (tmp_path / "rgba").write_bytes(rgba.tobytes())
     (tmp_path / "alpha").write_bytes(alpha.tobytes())

@@ -8,6 +8,7 @@ import * as modelStore from '../model-store.js';
 import { setUpDropPanel } from './drop-panel.js';
 import { sentenceCase } from './format.js';
 import { setUpModelPanel } from './model-panel.js';
+import { setUpOutputPanel } from './output-panel.js';
 import { createProgressPanel } from './progress-panel.js';
 import { createQueuePanel, thumbnailUrl } from './queue-panel.js';
 import { createResultPanel } from './result-panel.js';
@@ -253,3 +254,4 @@ setUpDropPanel({
   onFiles: enqueue,
 });
 byTestId('cancel').addEventListener('click', () => running?.cancel());
+setUpOutputPanel();

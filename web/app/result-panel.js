@@ -3,14 +3,10 @@
 // editor (web/editor/) on the same result; the panel then shows and downloads the edited cutout.
 
 import { createEditor } from '../editor/editor.js';
-import { encodePng } from '../editor/png-encode.js';
 import { createEditSession } from '../editor/session.js';
+import { exportCutout, exportName } from '../export.js';
 import { describeBackend, formatBytes, formatSeconds, sentenceCase } from './format.js';
-
-function pngName(fileName) {
-  const base = fileName.replace(/\.[^.]*$/, '');
-  return `${base || 'cutout'}.png`;
-}
+import { outputSettings, settingsKey } from './output-panel.js';
 
 function capabilityWarning(result, fallback) {
   const ranOn = describeBackend(result.backend, result.threads);
@@ -32,6 +28,8 @@ export function createResultPanel(root) {
   const before = byTestId('original-image');
   const slider = byTestId('compare-slider');
   const download = byTestId('download');
+  const downloadLabel = byTestId('download-label');
+  const exportError = byTestId('export-error');
   const refine = byTestId('refine');
   const facts = {
     file: byTestId('result-file'),
@@ -45,7 +43,7 @@ export function createResultPanel(root) {
   const decontaminate = document.querySelector('[data-testid="decontaminate"]');
   // Kept until the next result replaces them: the Download link needs its URL alive.
   let objectUrls = [];
-  let shown = null; // { file, result, jobUrl, session, pixelsVersion, linkVersion }
+  let shown = null; // { file, result, session, pixelsVersion, shownVersion, downloadKey }
 
   const setSplit = () => compare.style.setProperty('--split', `${slider.value}%`);
   slider.addEventListener('input', setSplit);
@@ -78,29 +76,66 @@ export function createResultPanel(root) {
       png: edits?.edited() ? null : result.png };
   }
 
-  // Points the Download link and the "after" image at the cutout as it is now.
-  async function linkCurrent() {
+  // Shows the edited cutout; a canvas is fine for the screen (exports never go through one).
+  async function showCurrent() {
     const state = await current();
     const onScreen = shown;
-    const version = shown.pixelsVersion;
-    let url = shown.jobUrl;
-    if (!state.png) {
-      url = URL.createObjectURL(await encodePng(state.pixels, state.width, state.height));
-      objectUrls.push(url);
-    }
-    if (shown !== onScreen) return false;
-    download.href = url;
-    after.src = url;
-    shown.linkVersion = version;
-    return true;
+    const canvas = new OffscreenCanvas(state.width, state.height);
+    const pixels = new Uint8ClampedArray(state.pixels.buffer, state.pixels.byteOffset, state.pixels.byteLength);
+    canvas.getContext('2d').putImageData(new ImageData(pixels, state.width, state.height), 0, 0);
+    const url = URL.createObjectURL(await canvas.convertToBlob());
+    objectUrls.push(url);
+    if (shown === onScreen) after.src = url;
   }
 
-  // The job's PNG until an edit lands; after that, an edited PNG encoded on demand.
+  // The Download link is prepared for one state of the pixels and one choice of output; pressing it
+  // after either changed exports again (py/cutout/export.py, verified) and then downloads.
+  const downloadKey = () => `${shown.pixelsVersion}|${settingsKey(outputSettings())}`;
+
+  async function prepareDownload() {
+    const key = downloadKey();
+    const onScreen = shown;
+    exportError.hidden = true;
+    download.setAttribute('aria-busy', 'true');
+    downloadLabel.textContent = 'Exporting…';
+    try {
+      const { blob, fileName, notices: exportNotices } = await exportCutout({ ...(await current()), name: shown.file.name },
+        outputSettings());
+      if (shown !== onScreen) return false;
+      const url = URL.createObjectURL(blob);
+      objectUrls.push(url);
+      download.href = url;
+      download.download = fileName;
+      shown.downloadKey = key;
+      showNotices([...shown.result.notices, ...exportNotices]);
+      return true;
+    } catch (error) {
+      if (shown === onScreen) {
+        exportError.textContent = `The export failed, so nothing was downloaded: ${error?.message ?? error}.`;
+        exportError.hidden = false;
+      }
+      return false;
+    } finally {
+      download.removeAttribute('aria-busy');
+      downloadLabel.textContent = 'Download';
+    }
+  }
+
   download.addEventListener('click', async (event) => {
-    if (!shown?.session || (!shown.session.pending() && shown.linkVersion === shown.pixelsVersion)) return;
+    if (shown && !shown.session?.pending() && shown.downloadKey === downloadKey()) return;
     event.preventDefault();
-    if (await linkCurrent()) download.click();
+    if (download.getAttribute('aria-busy')) return;
+    if (await prepareDownload()) download.click();
   });
+
+  function showNotices(list) {
+    notices.replaceChildren(...list.map((notice) => {
+      const item = document.createElement('li');
+      item.textContent = sentenceCase(notice);
+      return item;
+    }));
+    notices.hidden = list.length === 0;
+  }
 
   function openEditor() {
     compare.hidden = true;
@@ -116,7 +151,10 @@ export function createResultPanel(root) {
     compare.hidden = false;
     refine.hidden = false;
     refine.focus();
-    if (shown.linkVersion !== shown.pixelsVersion) await linkCurrent();
+    if (shown.shownVersion !== shown.pixelsVersion) {
+      shown.shownVersion = shown.pixelsVersion;
+      await showCurrent();
+    }
   }
 
   refine.addEventListener('click', openEditor);
@@ -131,15 +169,19 @@ export function createResultPanel(root) {
       const resultUrl = URL.createObjectURL(new Blob([result.png], { type: 'image/png' }));
       const originalUrl = URL.createObjectURL(file);
       objectUrls = [resultUrl, originalUrl];
-      shown = { file, result, jobUrl: resultUrl, session: null, pixelsVersion: 0, linkVersion: 0 };
+      shown = { file, result, session: null, pixelsVersion: 0, shownVersion: 0, downloadKey: null };
+      exportError.hidden = true;
 
       compare.style.setProperty('--aspect', `${result.width} / ${result.height}`);
       slider.value = '50';
       setSplit();
       after.src = resultUrl;
       before.src = originalUrl;
+      // Ready at once for the usual choice (PNG on transparent); anything else exports on click.
       download.href = resultUrl;
-      download.download = pngName(file.name);
+      download.download = exportName(file.name, 'png');
+      const { format, background } = outputSettings();
+      if (format === 'png' && background === null) shown.downloadKey = downloadKey();
 
       facts.file.textContent = file.name;
       facts.size.textContent = `${result.width} × ${result.height} px · ${formatBytes(result.png.byteLength)}`;
@@ -148,12 +190,7 @@ export function createResultPanel(root) {
 
       warning.textContent = capabilityWarning(result, fallback);
       warning.hidden = !warning.textContent;
-      notices.replaceChildren(...result.notices.map((notice) => {
-        const item = document.createElement('li');
-        item.textContent = sentenceCase(notice);
-        return item;
-      }));
-      notices.hidden = result.notices.length === 0;
+      showNotices(result.notices);
     },
 
     current,

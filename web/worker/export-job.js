@@ -17,8 +17,9 @@ export async function runExportJob({ pixels, width, height, format, quality, bac
   const bridge = createBridge({ ort, backend, model: null, graphs: [FLATTEN_GRAPH], fail,
     report: (event) => post({ type: 'event', event }) });
   const { export: exportCutout } = await bootPython({ ...bridge, encode }, bridge.timings);
-  const picture = background instanceof ArrayBuffer ? new Uint8Array(background) : null;
-  const colour = picture ? null : background;
+  // `undefined`, not null, for what is absent: Python receives it as None.
+  const picture = background instanceof ArrayBuffer ? new Uint8Array(background) : undefined;
+  const colour = picture || background === null ? undefined : background;
   const output = await exportCutout(new Uint8Array(pixels), picture, { width, height, format, quality, colour, fail });
   if (output.error) throw output.error;
   const { data, mime, extension, notices } = output;

@@ -11,9 +11,11 @@
 
 Soft-edge colours come from their neighbourhood (`edge`): a band gives the whole picture's answer
 for its own rows when it starts on a whole block and `margins` carry `cutout.edges.context_rows`
-rows of context on each side that has any. Fully opaque and fully transparent pixels keep the
-source colour; where nothing is left (output alpha 0) the source RGB is kept rather than zeroed, so
-that the colour under a transparent pixel survives for editors that reveal it again.
+rows of context on each side that has any. Coverage is taken in the 1/255 steps of the exported
+alpha, so only soft-edge pixels need arithmetic: they are gathered, composed and scattered back,
+and the full-resolution work is a few whole-number passes. Fully opaque and fully transparent
+pixels keep the source colour; where nothing is left (output alpha 0) the source RGB is kept rather
+than zeroed, so that the colour under a transparent pixel survives for editors that reveal it again.
 """
 
 import numpy as np
@@ -23,43 +25,62 @@ from ..edges import RADII_AT_REFERENCE
 from . import edge
 from .builder import FLOAT, INT64, UINT8, GraphBuilder
 
-# Where() evaluates both branches: keeps the division in the unused one finite (float32 tiny).
-SMALLEST_DIVISOR = float(np.finfo(np.float32).tiny)
-
 
 def build() -> onnx.ModelProto:
     g = GraphBuilder()
-    band_rgb, band_opacity = _colour_and_opacity(g, "rgba", "band")
-    mask = g.op("Unsqueeze", "alpha", g.constant("channel_axis", [-1], INT64), out="mask")
+    last_axis = g.constant("last_axis", [-1], INT64)
+    rgb_start, alpha_start, alpha_end = (g.constant(name, [index], INT64)
+                                         for name, index in (("rgb_start", 0), ("alpha_start", 3), ("alpha_end", 4)))
+    band_alpha = g.op("Cast", g.op("Slice", "rgba", alpha_start, alpha_end, last_axis, out="band_alpha_levels"), to=FLOAT,
+                      out="band_alpha")
+    mask = g.op("Unsqueeze", "alpha", last_axis, out="mask")
     # The mask may come from any refinement step: keep it a proportion.
     mask_clamped = g.op("Clip", mask, g.constant("zero", 0.0), g.constant("one", 1.0), out="mask_clamped")
-    band_coverage = g.op("Mul", mask_clamped, band_opacity, out="band_coverage")
-    # Coverage in the 1/255 steps the exported alpha has: estimation sums these exactly.
-    band_weight = g.op("Round", g.op("Mul", band_coverage, g.constant("full", 255.0), out="band_coverage_255"),
-                       out="band_weight")
+    # Coverage (mask × source opacity) in the 1/255 steps the exported alpha has: estimation sums
+    # these exactly, and every pixel that is neither 0 nor 255 here is composed one by one below.
+    band_weight = g.op("Round", g.op("Mul", mask_clamped, band_alpha, out="band_coverage_255"), out="band_weight")
     first, end = _core_rows(g)
-    source_rgb, coverage, weight = (g.op("Slice", tensor, first, end, g.constant("row_axis", [0], INT64), out=name)
-                                    for name, tensor in (("source_rgb", band_rgb), ("coverage", band_coverage),
-                                                         ("weight", band_weight)))
-    foreground_rgb = edge.foreground_colours(g, band_rgb, band_weight, source_rgb, weight)
+    row_axis = g.constant("row_axis", [0], INT64)
+    weight = g.op("Slice", band_weight, first, end, row_axis, out="weight")
+    at, soft_weight, soft_foreground = edge.soft_foreground_colours(g, "rgba", band_weight, weight)
     backdrop_rgb, backdrop_opacity = _colour_and_opacity(g, "background", "backdrop")
 
+    coverage = g.op("Div", soft_weight, g.constant("full", 255.0), out="soft_coverage")
     uncovered = g.op("Sub", g.constant("one", 1.0), coverage, out="uncovered")
     backdrop_share = g.op("Mul", backdrop_opacity, uncovered, out="backdrop_share")
     opacity = g.op("Add", coverage, backdrop_share, out="opacity")
-    foreground_part = g.op("Mul", foreground_rgb, coverage, out="foreground_part")
+    foreground_part = g.op("Mul", soft_foreground, coverage, out="foreground_part")
     backdrop_part = g.op("Mul", backdrop_rgb, backdrop_share, out="backdrop_part")
     premultiplied = g.op("Add", foreground_part, backdrop_part, out="premultiplied")
-    divisor = g.op("Max", opacity, g.constant("smallest_divisor", SMALLEST_DIVISOR), out="divisor")
-    straight = g.op("Div", premultiplied, divisor, out="straight")
-    visible = g.op("Greater", opacity, g.constant("zero", 0.0), out="visible")
-    rgb = g.op("Where", visible, straight, source_rgb, out="rgb")
-
+    straight = g.op("Div", premultiplied, opacity, out="straight")  # coverage > 0 on the soft edge
     alpha_255 = g.op("Mul", opacity, g.constant("full", 255.0), out="alpha_255")
-    channels = g.op("Concat", rgb, alpha_255, axis=-1, out="channels")
+    channels = g.op("Concat", straight, alpha_255, axis=-1, out="channels")
     rounded = g.op("Round", channels, out="rounded")
     in_range = g.op("Clip", rounded, g.constant("zero", 0.0), g.constant("full", 255.0), out="in_range")
-    g.op("Cast", in_range, to=UINT8, out="rgba_out")
+    soft_rgba = g.op("Cast", in_range, to=UINT8, out="soft_rgba")
+
+    # Every other pixel is whole: weight 255 keeps the source, opaque; weight 0 keeps the source RGB
+    # at alpha 0 (for editors that reveal it again) unless a backdrop shows there. So the source
+    # RGB with the weight as alpha is right everywhere else; backdrop and soft pixels are scattered
+    # in. Same-shape passes and scatters only: broadcasting along a short last axis is slow in ORT.
+    source_rgb = g.op("Slice", "rgba", g.op("Concat", first, rgb_start, axis=0, out="core_rgb_start"),
+                      g.op("Concat", end, alpha_start, axis=0, out="core_rgb_end"),
+                      g.constant("row_and_last_axes", [0, -1], INT64), out="source_rgb")
+    whole = g.op("Concat", source_rgb, g.op("Cast", weight, to=UINT8, out="whole_alpha"), axis=-1, out="whole_rgba")
+    # Only where a backdrop shows are empty pixels looked for at all: otherwise zero rows are.
+    backdrop_shows = g.op("Cast", g.op("Greater", backdrop_opacity, g.constant("zero", 0.0), out="backdrop_shows"),
+                          to=INT64, out="backdrop_shows_count")
+    searched_rows = g.op("Mul", g.op("Sub", end, first, out="core_row_count"), backdrop_shows, out="searched_rows")
+    searched = g.op("Slice", weight, g.constant("index_zero", [0], INT64), searched_rows, row_axis, out="searched_weight")
+    backdrop_fills = g.op("Equal", searched, g.constant("zero", 0.0), out="backdrop_fills")
+    backdrop_at = g.op("Transpose", g.op("NonZero", g.op("Squeeze", backdrop_fills, last_axis, out="backdrop_fills_plane"),
+                                         out="backdrop_indices"), perm=[1, 0], out="backdrop_at")
+    backdrop_count = g.op("Slice", g.op("Shape", backdrop_at, out="backdrop_at_shape"), g.constant("index_zero", [0], INT64),
+                          g.constant("index_one", [1], INT64), out="backdrop_count")
+    backdrop_pixels = g.op("Expand", "background", g.op("Concat", backdrop_count, g.constant("four", [4], INT64), axis=0,
+                                                        out="backdrop_pixels_shape"), out="backdrop_pixels")
+    with_backdrop = g.op("ScatterND", whole, backdrop_at, backdrop_pixels, out="with_backdrop")
+    g.op("ScatterND", with_backdrop, at, soft_rgba, out="rgba_out")
     return g.model(
         "compose",
         "Cut-out RGBA composed over a background colour, soft-edge colours estimated; straight alpha.",
@@ -96,8 +117,8 @@ def reference(rgba: np.ndarray, alpha: np.ndarray, background, margins=(0, 0), r
               decontamination: float = 1.0) -> np.ndarray:
     """What `build()` computes, in float64 numpy: ([h, w, 4] uint8, [h, w] float, 4 values, ...) → uint8."""
     band_rgb = rgba[..., :3].astype(np.float64)
-    band_coverage = np.clip(alpha.astype(np.float64), 0.0, 1.0)[..., None] * (rgba[..., 3:] / 255.0)
-    band_weight = np.rint(band_coverage * 255.0)
+    band_weight = np.rint(np.clip(alpha.astype(np.float64), 0.0, 1.0)[..., None] * rgba[..., 3:])
+    band_coverage = band_weight / 255.0
     foreground_rgb = edge.reference_foreground_colours(band_rgb, band_weight, margins, radii, block, decontamination)
     core = slice(margins[0], rgba.shape[0] - margins[1])
     source_rgb, coverage = band_rgb[core], band_coverage[core]

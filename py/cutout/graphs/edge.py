@@ -48,31 +48,39 @@ LAB_DELTA = 6.0 / 29.0
 
 # ---- graph pieces -------------------------------------------------------------------------------
 
-def foreground_colours(g: GraphBuilder, band_rgb: str, band_weight: str, core_rgb: str, core_weight: str) -> str:
-    """The core rows' foreground RGB [h, w, 3]: estimated on the soft edge (0 < α < 1), the source elsewhere.
+def soft_foreground_colours(g: GraphBuilder, band_rgba: str, band_weight: str, core_weight: str) -> tuple[str, str, str]:
+    """The core rows' soft-edge pixels (0 < α < 1): where they are, their weights and their foreground RGB.
 
-    Reads the graph inputs `margins`, `radii`, `block` and `decontamination`. `band_*` are the band
-    with its context rows, `core_*` its own rows; colours are whole levels 0..255 and weights α in
-    whole steps 0..255, [h, w, 3] and [h, w, 1].
+    Returns `at` [k, 2] (row, column in the core rows), weights [k, 1] and colours [k, 3]: estimated
+    where decontamination is 1, the source's where it is 0. Only these k pixels are worked on at full
+    resolution; every other pixel keeps its source colour. Reads the graph inputs `margins`, `radii`,
+    `block` and `decontamination`. `band_*` are the band with its context rows (uint8 RGBA [h, w, 4],
+    weights α in whole steps 0..255 [h, w, 1]), `core_weight` its own rows' weights.
     """
-    low_rgb, low_weight = _reduce_blocks(g, band_rgb, band_weight)
+    low_rgb, low_weight = _reduce_blocks(g, band_rgba, band_weight)
     means = estimate_foreground(g, low_rgb, low_weight, "radii", PASSES)
     low_maps = g.op("Concat", means[0], means[1], _lightness(g, means[2], "local_fg"), _lightness(g, means[3], "local_bg"),
                     axis=-1, out="low_maps")
-    soft = g.op("And", g.op("Greater", core_weight, g.constant("zero", 0.0), out="not_transparent"),
-                g.op("Less", core_weight, g.constant("full_weight", FULL_WEIGHT), out="not_opaque"), out="soft")
+    # Whole steps 0..255: w · (255 − w) is non-zero exactly on the soft edge (two vectorised passes).
+    soft = g.op("Mul", core_weight, g.op("Sub", g.constant("full_weight", FULL_WEIGHT), core_weight, out="core_unweight"),
+                out="soft")
     plane = g.op("Squeeze", soft, g.constant("last_axis", [-1], INT64), out="soft_plane")
     at = g.op("Transpose", g.op("NonZero", plane, out="soft_indices"), perm=[1, 0], out="soft_at")
-    rgb = g.op("GatherND", core_rgb, at, out="soft_rgb")
+    first_row = g.op("Slice", "margins", g.constant("index_zero", [0], INT64), g.constant("index_one", [1], INT64),
+                     out="band_first_core_row")
+    band_at = g.op("Add", at, g.op("Concat", first_row, g.constant("index_zero", [0], INT64), axis=0, out="core_offset"),
+                   out="soft_band_at")
+    rgb = g.op("Cast", _channels(g, g.op("GatherND", band_rgba, band_at, out="soft_rgba_levels"), 0, 3, "soft_rgb_levels"),
+               to=FLOAT, out="soft_rgb")
     weight = g.op("GatherND", core_weight, at, out="soft_weight")
-    maps = _sample(g, low_maps, at)
+    maps = _sample(g, low_maps, band_at)
     # The last pass's update, pixel by pixel: the reduced copy gave only the means.
     (foreground,) = _fuse(g, rgb, weight, _channels(g, maps, 0, 3, "soft_fg_mean"), _channels(g, maps, 3, 6, "soft_bg_mean"),
                           "soft", roles=("foreground",))
     estimate = restore_lightness(g, foreground, _channels(g, maps, 6, 7, "soft_local_lightness"),
                                  _channels(g, maps, 7, 8, "soft_background_lightness"), weight)
     change = g.op("Mul", g.op("Sub", estimate, rgb, out="estimate_change"), "decontamination", out="applied_change")
-    return g.op("ScatterND", core_rgb, at, g.op("Add", rgb, change, out="decontaminated_rgb"), out="foreground_rgb")
+    return at, weight, g.op("Add", rgb, change, out="soft_estimated_rgb")
 
 
 def estimate_foreground(g: GraphBuilder, source_rgb: str, weight: str, radii: str, passes: int):
@@ -166,11 +174,12 @@ def restore_lightness(g: GraphBuilder, foreground: str, local_lightness: str, ba
     return _encoded(g, linear, "restored")
 
 
-def _reduce_blocks(g: GraphBuilder, band_rgb: str, band_weight: str) -> tuple[str, str]:
+def _reduce_blocks(g: GraphBuilder, band_rgba: str, band_weight: str) -> tuple[str, str]:
     """Mean colour and mean weight of each `block` × `block` block, in whole steps.
 
     The far edges are padded by repeating the last row and column, so every block holds block²
     pixels. Sums of whole numbers below 2²⁴ are exact in float32: every band sums a block identically.
+    The colours are padded while still uint8 and summed with their alpha: fewer full-size passes.
     """
     shape = g.op("Shape", band_weight, out="band_weight_shape")
     sizes = g.op("Slice", shape, g.constant("index_zero", [0], INT64), g.constant("two", [2], INT64), out="band_sizes")
@@ -182,28 +191,26 @@ def _reduce_blocks(g: GraphBuilder, band_rgb: str, band_weight: str) -> tuple[st
     block_area = g.op("Cast", g.op("Mul", "block", "block", out="block_area_whole"), to=FLOAT, out="block_area")
     block_rows, block_columns = _item(g, blocks, 0, "block_rows"), _item(g, blocks, 1, "block_columns")
     means = []
-    for name, plane, channels in (("weight", band_weight, 1), ("rgb", band_rgb, 3)):
+    for name, plane, channels in (("weight", band_weight, 1), ("rgba", band_rgba, 4)):
         padded = g.op("Pad", plane, pads, mode="edge", out=f"band_{name}_padded")
+        if name == "rgba":
+            padded = g.op("Cast", padded, to=FLOAT, out="band_rgba_padded_levels")
         layout = g.op("Concat", block_rows, "block", block_columns, "block",
                       g.constant(f"{name}_channels", [channels], INT64), axis=0, out=f"block_{name}_layout")
         sums = g.op("ReduceSum", g.op("Reshape", padded, layout, out=f"band_{name}_blocks"),
                     g.constant("block_axes", [1, 3], INT64), keepdims=0, out=f"block_{name}_sums")
         means.append(g.op("Round", g.op("Div", sums, block_area, out=f"block_{name}_mean"), out=f"low_{name}"))
-    low_weight, low_rgb = means
-    return low_rgb, low_weight
+    low_weight, low_rgba = means
+    return _channels(g, low_rgba, 0, 3, "low_rgb"), low_weight
 
 
-def _sample(g: GraphBuilder, low_maps: str, at: str) -> str:
-    """Bilinear samples of the reduced maps [m, n, c] at core pixels `at` [k, 2] → [k, c].
+def _sample(g: GraphBuilder, low_maps: str, band_at: str) -> str:
+    """Bilinear samples of the reduced maps [m, n, c] at band pixels `band_at` [k, 2] → [k, c].
 
     Half-pixel centres with the edge repeated, like Resize; the weights depend only on a pixel's
     place inside its block, so a band computes the same numbers as the whole picture.
     """
     low_sizes = g.op("Shape", low_maps, out="low_shape")
-    first_row = g.op("Slice", "margins", g.constant("index_zero", [0], INT64), g.constant("index_one", [1], INT64),
-                     out="band_first_core_row")
-    band_at = g.op("Add", at, g.op("Concat", first_row, g.constant("index_zero", [0], INT64), axis=0, out="core_offset"),
-                   out="soft_band_at")
     double_block = g.op("Mul", "block", g.constant("two", [2], INT64), out="double_block")
     double_block_float = g.op("Cast", double_block, to=FLOAT, out="double_block_float")
     corners, fractions = [], []

@@ -1,0 +1,47 @@
+"""scripts/bench/bench_report.py: ratios pair runs one by one, and docs/benchmarks.md shows failures."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts" / "bench"))
+import bench_report  # noqa: E402
+
+
+def job(seconds, **timings):
+    return {"seconds": seconds, "timings": timings, "threads": 2, "backend": "wasm-mt", "crossOriginIsolated": True}
+
+
+RESULTS = [
+    {"image": "12MP", "run": 1, "variant": "cutout wasm-mt", "cold": job(12.0, inference=6.0, compose=1.0), "warm": job(8.0, inference=6.0, compose=0.6)},
+    {"image": "12MP", "run": 1, "variant": "imgly", "cold": job(10.0), "warm": job(10.0)},
+    {"image": "12MP", "run": 2, "variant": "cutout wasm-mt", "cold": job(9.0, inference=4.0, compose=1.0), "warm": job(6.0, inference=4.0, compose=0.2)},
+    {"image": "12MP", "run": 2, "variant": "imgly", "cold": job(6.0), "warm": job(5.0)},
+]
+
+
+def test_ratios_pair_each_run_with_the_baseline_run_of_the_same_number():
+    summary = bench_report.summarize_speed(RESULTS)["12MP"]
+    warm = summary["ratios"]["cutout wasm-mt / imgly"]["warm"]
+    assert (warm["min"], warm["max"], warm["n"]) == (0.8, 1.2, 2)  # 8/10 and 6/5, not 8/5 or 6/10
+    assert summary["variants"]["cutout wasm-mt"]["stages"]["warm"] == {"compose": 0.4, "inference": 5.0}
+    assert summary["variants"]["imgly"]["warm"]["median"] == 7.5
+
+
+def test_post_processing_share_counts_mask_compose_and_encoding_against_inference():
+    share = bench_report.post_processing_share({"inference": 4.0, "mask": 0.2, "compose": 0.6, "encode+verify": 0.2, "decode": 9})
+    assert share["share"] == 0.25
+
+
+def test_the_markdown_names_a_failed_section_and_the_load():
+    report = {
+        "generated": "today",
+        "machine": {"cpu": "cpu", "cores": 2, "memory_gib": 8, "chromium": "Chromium", "node": "v20",
+                    "load_range": [0.5, 3.0], "under_load": True},
+        "sections": {"plugins": {"scripts": {"refine": {"error": "RuntimeError: exited 1: boom"}},
+                                 "run": {"seconds": 3, "load_before": 0.5, "load_after": 3.0}}},
+    }
+    text = bench_report.markdown(report)
+    assert "## refine (`scripts/bench/refine.mjs`)" in text
+    assert "**failed:** `RuntimeError: exited 1: boom`" in text
+    assert "taken under load" in text
+    assert "## Native speed" in text and "not run" in text
