@@ -2,13 +2,14 @@
 // worker of its own (web/worker-protocol.js); a failure marks its file and the queue goes on.
 // The screen follows the running file until the person picks a finished one from the queue.
 
+import { exportCutout, FORMATS } from '../export.js';
 import { runWorkerJob, startJob } from '../worker-protocol.js';
 import { backendsForThisDevice } from '../backends.js';
 import * as modelStore from '../model-store.js';
 import { setUpDropPanel } from './drop-panel.js';
 import { sentenceCase } from './format.js';
 import { setUpModelPanel } from './model-panel.js';
-import { setUpOutputPanel } from './output-panel.js';
+import { outputSettings, setUpOutputPanel } from './output-panel.js';
 import { createProgressPanel } from './progress-panel.js';
 import { createQueuePanel, thumbnailUrl } from './queue-panel.js';
 import { createResultPanel } from './result-panel.js';
@@ -208,15 +209,28 @@ function saveFile(blob, name) {
   setTimeout(() => URL.revokeObjectURL(link.href), 0);
 }
 
+// Each finished file exported as the Output panel says now (PNG straight from its job by
+// default); one at a time, so only one image is in memory besides the ZIP's entries.
+async function exportedEntry(item, settings) {
+  if (item.status === 'failed') return { name: item.file.name, error: sentenceCase(item.reason) };
+  try {
+    const [png, pixels] = await Promise.all([item.png.arrayBuffer(), item.edit.pixels.arrayBuffer()]);
+    const { blob } = await exportCutout({ pixels, png, width: item.facts.width, height: item.facts.height, name: item.file.name }, settings);
+    return { name: item.file.name, data: await blob.arrayBuffer() };
+  } catch (error) {
+    return { name: item.file.name, error: `Export failed: ${error?.message ?? error}` };
+  }
+}
+
 async function downloadAll() {
   const button = byTestId('download-all');
   button.disabled = true;
   try {
+    const settings = outputSettings();
     const finished = items.filter((item) => item.status === 'done' || item.status === 'failed');
-    const entries = await Promise.all(finished.map(async (item) => (item.status === 'done'
-      ? { name: item.file.name, data: await item.png.arrayBuffer() }
-      : { name: item.file.name, error: sentenceCase(item.reason) })));
-    const { zip } = await runWorkerJob('zip', { entries, extension: 'png' }, {
+    const entries = [];
+    for (const item of finished) entries.push(await exportedEntry(item, settings));
+    const { zip } = await runWorkerJob('zip', { entries, extension: FORMATS[settings.format].extension }, {
       transfer: entries.map((entry) => entry.data).filter(Boolean),
     }).done;
     saveFile(new Blob([zip], { type: 'application/zip' }), ZIP_NAME);
