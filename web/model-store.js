@@ -123,3 +123,9 @@ export async function remove(key) {
 }
 
 export { remove as delete };
+
+/** Deletes the stored copy and downloads the model again, verified as `get` does it. */
+export async function redownload(key, onProgress = () => {}) {
+  await remove(key);
+  await get(key, onProgress);
+}

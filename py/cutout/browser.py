@@ -8,6 +8,7 @@ in place; results come back as bytes, copied once.
 
 from pyodide.ffi import JsException, to_js
 
+from .batch import BatchItem, zip_results
 from .errors import CutoutError
 from .export import export_cutout
 from .image import RGBAImage
@@ -112,3 +113,15 @@ async def export(pixels, picture, options):
         return to_js({"error": {"code": error.code, "message": error.message}})
     return to_js({"data": exported.data, "mime": exported.mime, "extension": exported.extension,
                   "notices": exported.notices})
+
+
+def zip_batch(entries, extension):
+    """The "Download all" ZIP (cutout.batch.zip_results). `entries` a JavaScript array of
+    {name, data: Uint8Array, error: string}: the original file name, and the encoded cutout or, when
+    `error` is not empty, why that file failed. Returns the ZIP as a Uint8Array.
+
+    Not called `zip`: a module-level `zip` would shadow the builtin that BridgeRuntime.run uses.
+    """
+    items = [BatchItem(entry.name, error=entry.error) if entry.error else BatchItem(entry.name, entry.data.to_bytes())
+             for entry in entries]
+    return to_js(zip_results(items, extension))

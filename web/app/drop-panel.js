@@ -1,14 +1,14 @@
-// Every way a person hands us an image — the file picker, a drop anywhere on the page, a paste —
-// ends in one call to onFile(file). Nothing is filtered by name or MIME type here: the job
+// Every way a person hands us images — the file picker, a drop anywhere on the page, a paste —
+// ends in one call to onFiles(files), files in the order given. Nothing is filtered by name or MIME type here: the job
 // identifies the format by its magic bytes and explains any refusal.
 
-export function setUpDropPanel({ zone, input, chooseButton, overlay, onFile }) {
+export function setUpDropPanel({ zone, input, chooseButton, overlay, onFiles }) {
   chooseButton.addEventListener('click', () => input.click());
   input.addEventListener('change', () => {
-    const [file] = input.files;
+    const files = [...input.files];
     // Cleared so that choosing the same file again still fires 'change'.
     input.value = '';
-    if (file) onFile(file);
+    if (files.length) onFiles(files);
   });
 
   // dragenter/dragleave fire for every child element crossed; counting them tells when the
@@ -40,14 +40,14 @@ export function setUpDropPanel({ zone, input, chooseButton, overlay, onFile }) {
     event.preventDefault(); // keeps the browser from navigating to the file
     dragDepth = 0;
     showOverlay(false);
-    const [file] = event.dataTransfer.files;
-    if (file) onFile(file);
+    const files = [...event.dataTransfer.files];
+    if (files.length) onFiles(files);
   });
 
   document.addEventListener('paste', (event) => {
-    const [file] = event.clipboardData?.files ?? [];
-    if (!file) return;
+    const files = [...(event.clipboardData?.files ?? [])];
+    if (!files.length) return;
     event.preventDefault();
-    onFile(file);
+    onFiles(files);
   });
 }

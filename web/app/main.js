@@ -1,18 +1,22 @@
-// Wires the panels to the job engine. One job is on screen at a time; each runs in a worker of
-// its own (web/worker-protocol.js), so a new image simply cancels the one before.
+// Wires the panels to the job engine. Files wait in a queue and run one after another, each in a
+// worker of its own (web/worker-protocol.js); a failure marks its file and the queue goes on.
+// The screen follows the running file until the person picks a finished one from the queue.
 
-import { startJob } from '../worker-protocol.js';
+import { exportCutout, FORMATS } from '../export.js';
+import { runWorkerJob, startJob } from '../worker-protocol.js';
 import { backendsForThisDevice } from '../backends.js';
 import * as modelStore from '../model-store.js';
 import { setUpDropPanel } from './drop-panel.js';
 import { sentenceCase } from './format.js';
 import { setUpModelPanel } from './model-panel.js';
-import { setUpOutputPanel } from './output-panel.js';
+import { outputSettings, setUpOutputPanel } from './output-panel.js';
 import { createProgressPanel } from './progress-panel.js';
+import { createQueuePanel, thumbnailUrl } from './queue-panel.js';
 import { createResultPanel } from './result-panel.js';
 import { registerServiceWorker } from './update-toast.js';
 
 const TRANSPARENT = [0, 0, 0, 0];
+const ZIP_NAME = 'cutouts.zip';
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 
 const views = {
@@ -24,7 +28,24 @@ const views = {
 const progress = createProgressPanel(views.progress);
 const result = createResultPanel(views.result);
 const announcer = byTestId('announcer');
-let running = null; // the job on screen: { cancel }
+
+// Each item: { id, file, status: waiting|running|done|failed|cancelled, reason, originalThumb,
+// cutoutThumb, png: Blob, edit: { source, mask, pixels } as Blobs, facts, fallback, elapsedMs }.
+// Blobs, not ArrayBuffers, so a long batch does not hold every image in the page's memory.
+let items = [];
+let nextId = 1;
+let running = null; // { item, cancel }
+let selectedId = null;
+let following = true; // the screen shows the running file
+let showing = 0; // bumps on every screen change, so a slow show of an older pick is dropped
+
+const queue = createQueuePanel(byTestId('queue-panel'), {
+  onSelect: select,
+  onCancelRest: cancelRest,
+  onClear: clearQueue,
+  onDownloadAll: downloadAll,
+});
+const render = () => queue.render(items, selectedId);
 
 function showView(name) {
   for (const [viewName, view] of Object.entries(views)) view.hidden = viewName !== name;
@@ -43,48 +64,181 @@ async function loadBuildInfo() {
   return response.json();
 }
 
-async function cutOut(file, modelPanel) {
-  running?.cancel();
-  const job = { cancel() {} };
+async function showItem(item) {
+  const token = ++showing;
+  selectedId = item.id;
+  render();
+  if (item.status === 'running') {
+    showView('progress');
+  } else if (item.status === 'failed') {
+    showError(`Couldn’t cut out “${item.file.name}”`, sentenceCase(item.reason));
+  } else if (item.status === 'done') {
+    const [png, source, mask, pixels] = await Promise.all(
+      [item.png, item.edit.source, item.edit.mask, item.edit.pixels].map((blob) => blob.arrayBuffer()),
+    );
+    if (token !== showing) return;
+    result.show({ file: item.file, result: { ...item.facts, png, source, mask, pixels }, fallback: item.fallback, elapsedMs: item.elapsedMs });
+    showView('result');
+  }
+}
+
+function select(item) {
+  following = item.status === 'running';
+  showItem(item);
+}
+
+function finish(item, status, changes = {}) {
+  Object.assign(item, { status }, changes);
+  render();
+  if (following && item.id === selectedId) {
+    if (status === 'cancelled') {
+      showing += 1;
+      showView('empty');
+    } else {
+      showItem(item);
+    }
+  }
+}
+
+async function runItem(item, modelPanel) {
+  item.status = 'running';
+  const job = { item, cancel() {} };
   running = job;
-  const isOnScreen = () => running === job;
+  let cancelled = false;
+  job.cancel = () => { cancelled = true; };
   const startedAt = performance.now();
   let fallback = null;
-  progress.start(file.name);
-  showView('progress');
+  progress.start(item.file.name);
+  if (following) showItem(item);
+  else render();
   try {
-    const bytes = await file.arrayBuffer();
-    if (!isOnScreen()) return;
+    const bytes = await item.file.arrayBuffer();
+    if (cancelled) throw { code: 'cancelled' };
     const handle = startJob({
-      name: file.name,
+      name: item.file.name,
       bytes,
       model: modelPanel.selected(),
       background: TRANSPARENT,
       decontaminate: byTestId('decontaminate').checked,
       backends: await backendsForThisDevice(),
       onEvent(event) {
-        if (!isOnScreen()) return;
         if (event.type === 'backend' && event.fallbackFrom) fallback = { from: event.fallbackFrom, reason: event.reason };
         progress.update(event);
       },
     });
     job.cancel = handle.cancel;
-    const output = await handle.done;
-    if (!isOnScreen()) return;
-    result.show({ file, result: output, fallback, elapsedMs: performance.now() - startedAt });
-    showView('result');
-    announcer.textContent = `Cutout of ${file.name} is ready to download.`;
+    if (cancelled) handle.cancel();
+    const { png, source, mask, pixels, ...facts } = await handle.done;
+    const pngBlob = new Blob([png], { type: 'image/png' });
+    finish(item, 'done', {
+      png: pngBlob,
+      edit: { source: new Blob([source]), mask: new Blob([mask]), pixels: new Blob([pixels]) },
+      facts,
+      fallback,
+      elapsedMs: performance.now() - startedAt,
+      cutoutThumb: await thumbnailUrl(pngBlob),
+    });
+    announcer.textContent = `Cutout of ${item.file.name} is ready to download.`;
   } catch (error) {
-    if (!isOnScreen()) return;
-    if (error?.code === 'cancelled') showView('empty');
-    else showError(`Couldn’t cut out “${file.name}”`, sentenceCase(error?.message ?? String(error)));
+    if (error?.code === 'cancelled') finish(item, 'cancelled');
+    else finish(item, 'failed', { reason: error?.message ?? String(error) });
   } finally {
-    if (isOnScreen()) {
-      progress.stop();
-      running = null;
-    }
+    progress.stop();
+    running = null;
     // The job may have downloaded a model.
     modelPanel.refresh();
+  }
+}
+
+// One runner at a time works through the waiting items in order.
+let pumping = false;
+async function runQueue() {
+  if (pumping) return;
+  pumping = true;
+  try {
+    const modelPanel = await modelPanelReady;
+    if (!modelPanel) return;
+    for (let item = nextWaiting(); item; item = nextWaiting()) await runItem(item, modelPanel);
+  } finally {
+    pumping = false;
+  }
+}
+const nextWaiting = () => items.find((item) => item.status === 'waiting');
+
+function enqueue(files) {
+  // A new batch on an idle queue is followed from its first file, as a single drop always was.
+  if (!running && !nextWaiting()) following = true;
+  const added = files.map((file) => ({ id: nextId++, file, status: 'waiting', originalThumb: null }));
+  items.push(...added);
+  render();
+  for (const item of added) {
+    thumbnailUrl(item.file).then((url) => {
+      item.originalThumb = url;
+      if (items.includes(item)) render();
+      else if (url) URL.revokeObjectURL(url);
+    });
+  }
+  runQueue();
+}
+
+function cancelRest() {
+  for (const item of items) if (item.status === 'waiting') item.status = 'cancelled';
+  running?.cancel();
+  render();
+}
+
+function clearQueue() {
+  cancelRest();
+  for (const item of items) {
+    for (const url of [item.originalThumb, item.cutoutThumb]) if (url) URL.revokeObjectURL(url);
+  }
+  items = [];
+  selectedId = null;
+  following = true;
+  showing += 1;
+  showView('empty');
+  render();
+}
+
+function saveFile(blob, name) {
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(blob);
+  link.download = name;
+  link.click();
+  // The click starts the download at once; the URL only has to outlive this task.
+  setTimeout(() => URL.revokeObjectURL(link.href), 0);
+}
+
+// Each finished file exported as the Output panel says now (PNG straight from its job by
+// default); one at a time, so only one image is in memory besides the ZIP's entries.
+async function exportedEntry(item, settings) {
+  if (item.status === 'failed') return { name: item.file.name, error: sentenceCase(item.reason) };
+  try {
+    const [png, pixels] = await Promise.all([item.png.arrayBuffer(), item.edit.pixels.arrayBuffer()]);
+    const { blob } = await exportCutout({ pixels, png, width: item.facts.width, height: item.facts.height, name: item.file.name }, settings);
+    return { name: item.file.name, data: await blob.arrayBuffer() };
+  } catch (error) {
+    return { name: item.file.name, error: `Export failed: ${error?.message ?? error}` };
+  }
+}
+
+async function downloadAll() {
+  const button = byTestId('download-all');
+  button.disabled = true;
+  try {
+    const settings = outputSettings();
+    const finished = items.filter((item) => item.status === 'done' || item.status === 'failed');
+    const entries = [];
+    for (const item of finished) entries.push(await exportedEntry(item, settings));
+    const { zip } = await runWorkerJob('zip', { entries, extension: FORMATS[settings.format].extension }, {
+      transfer: entries.map((entry) => entry.data).filter(Boolean),
+    }).done;
+    saveFile(new Blob([zip], { type: 'application/zip' }), ZIP_NAME);
+    announcer.textContent = `${ZIP_NAME} with ${finished.length} files is ready.`;
+  } catch (error) {
+    showError('Couldn’t make the ZIP', sentenceCase(error?.message ?? String(error)));
+  } finally {
+    render();
   }
 }
 
@@ -94,9 +248,7 @@ async function startApp() {
     registerServiceWorker({ version: build.version, toast: byTestId('update-toast'), reloadButton: byTestId('update-reload') })
       .catch((error) => console.warn('Offline support is unavailable:', error));
     return await setUpModelPanel({
-      options: byTestId('model-options'),
-      storedList: byTestId('stored-models'),
-      storedEmpty: byTestId('stored-models-empty'),
+      root: byTestId('model-panel'),
       store: modelStore,
       onError: (message) => showError('Stored models', message),
     });
@@ -113,10 +265,7 @@ setUpDropPanel({
   input: byTestId('file-input'),
   chooseButton: byTestId('choose-file'),
   overlay: byTestId('drop-overlay'),
-  onFile: async (file) => {
-    const modelPanel = await modelPanelReady;
-    if (modelPanel) cutOut(file, modelPanel);
-  },
+  onFiles: enqueue,
 });
 byTestId('cancel').addEventListener('click', () => running?.cancel());
 setUpOutputPanel();

@@ -7,10 +7,12 @@
 import { runCutoutJob } from './cutout-job.js';
 import { runExportJob } from './export-job.js';
 import { failureOf } from './python.js';
+import { runZipJob } from './zip-job.js';
 
 const JOB_KINDS = {
   start: runCutoutJob,
   export: runExportJob,
+  zip: runZipJob,
 };
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);

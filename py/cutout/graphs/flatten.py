@@ -12,10 +12,7 @@ import numpy as np
 import onnx
 
 from .builder import UINT8, GraphBuilder
-from .compose import _colour_and_opacity
-
-# Where() evaluates both branches: keeps the division in the unused one finite (float32 tiny).
-SMALLEST_DIVISOR = float(np.finfo(np.float32).tiny)
+from .compose import SMALLEST_DIVISOR, _colour_and_opacity
 
 
 def build() -> onnx.ModelProto:
