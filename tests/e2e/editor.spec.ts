@@ -14,6 +14,8 @@ async function openEditor(page: Page) {
 // Client coordinates of an image pixel's centre on the editor's canvas (zoomed to fit).
 async function onCanvas(page: Page, x: number, y: number): Promise<[number, number]> {
   const canvas = page.getByTestId('editor-canvas');
+  // Downloading scrolls the page to the Download button; a person scrolls back to draw.
+  await canvas.scrollIntoViewIfNeeded();
   const box = (await canvas.boundingBox())!;
   const { width, height } = await canvas.evaluate((element: HTMLCanvasElement) => ({ width: element.width, height: element.height }));
   return [box.x + (x + 0.5) * box.width / width, box.y + (y + 0.5) * box.height / height];
