@@ -59,9 +59,13 @@ async function fromCaches(request) {
     ?? (await caches.match(key, { cacheName: MODEL_CACHE }));
 }
 
+// A request that asks to bypass caches (a model re-download) gets the network, as the HTTP cache
+// would give it; offline it still falls through to the catch below.
+const BYPASS_MODES = new Set(['no-store', 'reload']);
+
 async function respond(request) {
   const isBuildInfo = request.url.split('?')[0] === BUILD_INFO_URL;
-  if (!isBuildInfo) {
+  if (!isBuildInfo && !BYPASS_MODES.has(request.cache)) {
     const cached = await fromCaches(request);
     if (cached) return cached;
   }

@@ -85,6 +85,18 @@ function exclusively(key, task) {
   return navigator.locks ? navigator.locks.request(`cutout-model-${key}`, task) : task();
 }
 
+// Downloads the model, checks its sha256 and stores it; a stored copy is replaced only by a verified one.
+async function fetchVerified(cache, model, onProgress) {
+  const bytes = await download(model, onProgress);
+  const actual = await sha256Hex(bytes);
+  if (actual !== model.sha256) {
+    throw unavailable(`the downloaded ${model.title} model is corrupt (sha256 ${actual.slice(0, 12)}…, expected ${model.sha256.slice(0, 12)}…)`);
+  }
+  const headers = { 'Content-Type': 'application/octet-stream', 'Content-Length': String(model.size) };
+  await cache.put(model.href, new Response(bytes, { headers }));
+  return bytes;
+}
+
 /**
  * The model's bytes: from the cache, or downloaded (with `onProgress({ model, loaded, total })`),
  * verified and stored. Fails with `code: 'model-unavailable'`.
@@ -94,15 +106,7 @@ export async function get(key, onProgress = () => {}) {
   const cache = await caches.open(MODEL_CACHE);
   return (await readStored(cache, model)) ?? exclusively(key, async () => {
     const storedMeanwhile = await readStored(cache, model);
-    if (storedMeanwhile) return storedMeanwhile;
-    const bytes = await download(model, onProgress);
-    const actual = await sha256Hex(bytes);
-    if (actual !== model.sha256) {
-      throw unavailable(`the downloaded ${model.title} model is corrupt (sha256 ${actual.slice(0, 12)}…, expected ${model.sha256.slice(0, 12)}…)`);
-    }
-    const headers = { 'Content-Type': 'application/octet-stream', 'Content-Length': String(model.size) };
-    await cache.put(model.href, new Response(bytes, { headers }));
-    return bytes;
+    return storedMeanwhile ?? fetchVerified(cache, model, onProgress);
   });
 }
 
@@ -124,8 +128,12 @@ export async function remove(key) {
 
 export { remove as delete };
 
-/** Deletes the stored copy and downloads the model again, verified as `get` does it. */
+/**
+ * Downloads the model again, verified as `get` does it. The stored copy stays usable until the
+ * new one has passed its sha256 check, so a failed re-download (offline, corrupt) loses nothing.
+ */
 export async function redownload(key, onProgress = () => {}) {
-  await remove(key);
-  await get(key, onProgress);
+  const model = await describe(key);
+  const cache = await caches.open(MODEL_CACHE);
+  await exclusively(key, () => fetchVerified(cache, model, onProgress));
 }

@@ -23,7 +23,7 @@ test('a used model shows as stored with its size and licence; delete removes it,
   await expect(page.getByTestId('delete-model-fast')).toBeDisabled();
 
   await cutOut(page, photo('coffee'), 'fast');
-  const { size, licence } = await page.evaluate(async () => (await (await fetch('build.json')).json()).models.fast);
+  const { size, licence, url } = await page.evaluate(async () => (await (await fetch('build.json')).json()).models.fast);
   await expect(fast.getByTestId('stored-model-fast-state')).toHaveText('Stored');
   await expect(fast.getByTestId('stored-model-fast-facts')).toHaveText(`${(size / 1e6).toFixed(1)} MB · ${licence}`);
   expect(await storedFastModelBytes(page)).toBe(size);
@@ -38,11 +38,30 @@ test('a used model shows as stored with its size and licence; delete removes it,
   await expect(page.getByTestId('download-model-fast')).toHaveText('Re-download');
   expect(await storedFastModelBytes(page)).toBe(size);
 
-  // Re-downloading a stored model replaces it with a verified copy.
+  // Re-downloading a stored model fetches it again and replaces it with a verified copy. The row
+  // said "Stored" before the click too, so wait for the model request before checking the state.
+  const modelRequest = page.waitForResponse((response) => response.url().endsWith(url));
   await page.getByTestId('download-model-fast').click();
-  await expect(fast.getByTestId('stored-model-fast-state')).toHaveText('Stored', { timeout: 60_000 });
+  await modelRequest;
+  await expect(page.getByTestId('download-model-fast')).toBeEnabled({ timeout: 60_000 });
+  await expect(fast.getByTestId('stored-model-fast-state')).toHaveText('Stored');
   expect(await storedFastModelBytes(page)).toBe(size);
   await expect(page.getByTestId('storage-estimate')).toHaveText(/^This site uses .+ of about .+ available\.$/);
+});
+
+test('a re-download that fails keeps the stored copy and says why', async ({ page, context }) => {
+  await openApp(page);
+  await page.getByTestId('download-model-fast').click();
+  const fast = page.getByTestId('stored-model-fast');
+  await expect(fast.getByTestId('stored-model-fast-state')).toHaveText('Stored', { timeout: 60_000 });
+  const { size } = await page.evaluate(async () => (await (await fetch('build.json')).json()).models.fast);
+
+  await context.setOffline(true);
+  await page.getByTestId('download-model-fast').click();
+  await expect(page.getByTestId('error-message')).toHaveText(/could not be downloaded/, { timeout: 60_000 });
+  await context.setOffline(false);
+  await expect(fast.getByTestId('stored-model-fast-state')).toHaveText('Stored');
+  expect(await storedFastModelBytes(page)).toBe(size);
 });
 
 test('asking for persistent storage shows the browser’s answer', async ({ page }) => {
