@@ -308,26 +308,30 @@ def main(argv=None) -> int:
             except Exception as error:
                 traceback.print_exc()
                 section = {"error": f"{type(error).__name__}: {error}"}
-                ctx.failures.append(name)
             section["run"] = {"seconds": time.perf_counter() - started, "load_before": load_before,
                               "load_after": os.getloadavg()[0]}
             report["sections"][name] = section
             log(f"section {name} took {section['run']['seconds']:.0f} s")
+            save(report, args, ctx)  # a long run keeps what it has measured if stopped later
     finally:
         app.stop()
+    log(f"wrote {args.json} and {args.markdown}" + (f"; failed: {', '.join(report['failures'])}" if report["failures"] else ""))
+    return 1 if report["failures"] else 0
 
+
+def save(report: dict, args, ctx) -> None:
+    """Writes the JSON report and the markdown made from it."""
     report["machine"]["load_after"] = list(os.getloadavg())
     # "Quiet": the 1-minute load stayed under half the cores whenever a section started or ended.
     loads = [value for section in report["sections"].values() for value in
              (section["run"]["load_before"], section["run"]["load_after"])]
     report["machine"]["load_range"] = [min(loads), max(loads)]
     report["machine"]["under_load"] = max(loads) > (os.cpu_count() or 1) / 2
-    report["failures"] = [name for name, section in report["sections"].items() if "error" in section] + ctx.failures
+    failed = [name for name, section in report["sections"].items() if "error" in section]
+    report["failures"] = list(dict.fromkeys(failed + ctx.failures))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=1) + "\n")
     args.markdown.write_text(bench_report.markdown(report))
-    log(f"wrote {args.json} and {args.markdown}" + (f"; failed: {', '.join(ctx.failures)}" if ctx.failures else ""))
-    return 1 if ctx.failures else 0
 
 
 if __name__ == "__main__":

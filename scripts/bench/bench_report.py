@@ -61,16 +61,16 @@ def post_processing_share(stages: dict) -> dict:
 
 # --- markdown ------------------------------------------------------------------------------
 
-def _s(value) -> str:
-    return "–" if value is None else f"{value:.2f}"
+def _s(value, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
 
 
 def _mib(value) -> str:
     return "–" if value is None else f"{value / MIB:,.0f}"
 
 
-def _spread_cell(figure: dict, unit: str = " s") -> str:
-    return f"{_s(figure['median'])}{unit} ({_s(figure['min'])}–{_s(figure['max'])})"
+def _spread_cell(figure: dict, unit: str = " s", digits: int = 2) -> str:
+    return f"{_s(figure['median'], digits)}{unit} ({_s(figure['min'], digits)}–{_s(figure['max'], digits)})"
 
 
 def _table(header: list[str], rows: list[list]) -> list[str]:
@@ -167,7 +167,7 @@ def _native_section(section: dict | None) -> list[str]:
     lines += [f"{section['method']} {_ran(section)}", ""]
     rows = []
     for image, entry in section["summary"].items():
-        rows.append([image, _spread_cell(entry["cutout_images_per_s"], "/s"), _spread_cell(entry["rembg_images_per_s"], "/s"),
+        rows.append([image, _spread_cell(entry["cutout_images_per_s"], "/s", 3), _spread_cell(entry["rembg_images_per_s"], "/s", 3),
                      _spread_cell(entry["throughput_ratio"], "")])
     return lines + _table(["image", "cutout", f"rembg {section['rembg']}", "throughput cutout ÷ rembg"], rows)
 
