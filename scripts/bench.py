@@ -99,8 +99,10 @@ def browser_speed(ctx) -> dict:
         "method": (f"Best model (ISNet fp16) on both sides, {THREADS} WASM threads each, both origins on 127.0.0.1 "
                    f"with COOP/COEP. {ctx.args.runs} runs per image alternating cutout wasm-mt → imgly → cutout wasm-st; "
                    "each run opens a new page: cold = its first job (assets already in the browser's caches, worker "
-                   "start and model load included), warm = its second job (Cutout starts a fresh worker per job by "
-                   "design; imgly keeps its session). Time from the call to the PNG, image bytes already in memory."),
+                   "start and model load included), warm = its second job: imgly keeps its session; Cutout runs "
+                   "each job in a fresh worker by design, and takes the one the app prepares while idle between "
+                   "drops (Python booted, sessions created; the clock starts once it is ready). Time from the call "
+                   "to the PNG, image bytes already in memory."),
         "imgly": {**versions, "threads": THREADS, "config": {"model": "medium", "proxyToWorker": True}},
         "results": raw["results"],
         "summary": summary,

@@ -6,6 +6,8 @@ import { fallbackAfter, mayFallBack, testSwitches } from './backends.js';
 const WORKER_URL = new URL('./worker/worker.js', import.meta.url);
 const CANCELLED = { code: 'cancelled', message: 'the job was cancelled' };
 let workersCreated = 0;
+// A cutout worker prepared ahead of the next job (see prepareNextJob), or null.
+let spare = null;
 
 function stateEventFor(failure) {
   return failure.code === 'cancelled'
@@ -13,22 +15,87 @@ function stateEventFor(failure) {
     : { type: 'state', state: 'failed', code: failure.code, message: failure.message };
 }
 
+function createWorker() {
+  const id = `cutout-job-${++workersCreated}`;
+  const worker = new Worker(WORKER_URL, { type: 'module', name: id });
+  // `kind` stays null until the worker is given its job (a prepared worker may never get one).
+  const record = { id, kind: null, created: Date.now(), terminated: null };
+  globalThis.__cutoutWorkers?.push(record);
+  return { id, worker, record };
+}
+
+function terminate({ worker, record }) {
+  worker.terminate();
+  record.terminated = Date.now();
+}
+
+// What a prepared worker must match to take a cutout job.
+const setupOf = ({ model, backend, fail = '' }) => JSON.stringify([model, backend, fail]);
+
+/** Terminates the prepared worker, if any (the page's model choice changed, say). */
+export function dropPreparedJob() {
+  if (!spare) return;
+  terminate(spare);
+  spare.reportReady(false); // no effect once it reported
+  spare = null;
+}
+
 /**
- * Runs one job of `kind` (see web/worker/worker.js) in a fresh worker: `job` is posted with the
- * buffers in `transfer` transferred. Returns `{ done: Promise<result>, cancel() }`; `done` rejects
- * with `{ code, message }`. Events other than the final failure go to `onEvent`.
+ * Prepares a worker for the next cutout job on `model` and `backend` while the page is idle:
+ * Python boots and the model's sessions are created before any file arrives, so the next job
+ * only runs the pipeline. It is still a fresh worker that runs exactly one job; a worker prepared
+ * for another model or backend is terminated. Call it only for a stored model (preparing never
+ * downloads on its own initiative) and when the device can hold a second runtime in memory.
+ * Resolves true once the worker is ready (Python booted, sessions created), false if it failed
+ * (the job that takes it then reports why).
+ */
+export function prepareNextJob({ model, backend }) {
+  const setup = { model, backend, fail: testSwitches().fail };
+  if (spare?.setup === setupOf(setup)) return spare.ready;
+  dropPreparedJob();
+  const created = createWorker();
+  const prepared = { ...created, setup: setupOf(setup) };
+  prepared.ready = new Promise((resolve) => { prepared.reportReady = resolve; });
+  created.worker.onmessage = ({ data }) => {
+    if (data.type === 'prepared') prepared.reportReady(data.ok);
+  };
+  // A prepared worker that breaks (it could not load) is dropped; the next job starts a fresh one.
+  created.worker.onerror = (event) => {
+    event.preventDefault();
+    if (spare === prepared) dropPreparedJob();
+  };
+  created.worker.postMessage({ type: 'prepare', kind: 'start', setup });
+  spare = prepared;
+  return prepared.ready;
+}
+
+// The prepared worker if it fits this cutout job; any other prepared worker is of no further use.
+function takeSpare(kind, job) {
+  const fits = kind === 'start' && spare?.setup === setupOf(job);
+  if (!fits) {
+    if (kind === 'start') dropPreparedJob();
+    return null;
+  }
+  const taken = spare;
+  spare = null;
+  return taken;
+}
+
+/**
+ * Runs one job of `kind` (see web/worker/worker.js) in a fresh worker (a cutout job may take
+ * the one prepareNextJob prepared): `job` is posted with the buffers in `transfer` transferred.
+ * Returns `{ done: Promise<result>, cancel() }`; `done` rejects with `{ code, message }`. Events
+ * other than the final failure go to `onEvent`.
  */
 export function runWorkerJob(kind, job, { transfer = [], onEvent = () => {} } = {}) {
   let stop = null;
   const done = new Promise((resolve, reject) => {
-    const id = `cutout-job-${++workersCreated}`;
-    const worker = new Worker(WORKER_URL, { type: 'module', name: id });
-    const record = { id, kind, created: Date.now(), terminated: null };
-    globalThis.__cutoutWorkers?.push(record);
+    const running = takeSpare(kind, job) ?? createWorker();
+    const { id, worker, record } = running;
+    record.kind = kind;
 
     const settle = (outcome, value) => {
-      worker.terminate();
-      record.terminated = Date.now();
+      terminate(running);
       stop = null;
       outcome(value);
     };

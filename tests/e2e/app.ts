@@ -22,6 +22,15 @@ export const test = base.extend<{ browserConsole: void }>({
   }, { auto: true }],
 });
 
+// What web/worker-protocol.js records of each job worker when the page opts in (docs/web-contract.md).
+// `kind` stays null for a worker prepared ahead of the next job until it is given one.
+export interface WorkerRecord { id: string; kind: string | null; created: number; terminated: number | null }
+
+export const recordWorkers = (page: Page) => page.addInitScript(() => { (window as any).__cutoutWorkers = []; });
+export const workerRecords = (page: Page): Promise<WorkerRecord[]> => page.evaluate(() => (window as any).__cutoutWorkers);
+/** The workers that were given a job, in the order they were created. */
+export const jobWorkers = async (page: Page) => (await workerRecords(page)).filter((record) => record.kind !== null);
+
 export async function openApp(page: Page, query = '') {
   await page.goto(`/${query}`);
   await expect(page.getByTestId('model-fast')).toBeVisible();

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { cutOut, expectSoftCutout, openApp, test } from './app';
+import { cutOut, expectSoftCutout, jobWorkers, openApp, recordWorkers, test } from './app';
 import { photo, type Photo } from './photos';
 
 // The batch queue: many files, one worker each, failures listed, and one ZIP made by Python.
@@ -13,8 +13,6 @@ const BATCH_TIMEOUT_MS = 900_000;
 // Playwright takes paths or buffers in one call, never both.
 const asUpload = ({ path }: Photo, name = basename(path)) => ({ name, mimeType: 'application/octet-stream', buffer: readFileSync(path) });
 
-interface WorkerRecord { id: string; kind: string; created: number; terminated: number | null }
-
 // Unzipped by Python's zipfile, independently of the app's own code path: each entry's bytes by name.
 function readZip(path: string): Record<string, Buffer> {
   const folder = mkdtempSync(join(tmpdir(), 'cutout-batch-zip-'));
@@ -23,7 +21,6 @@ function readZip(path: string): Record<string, Buffer> {
 }
 
 const statuses = (page: Page) => page.getByTestId('queue-item-status').allInnerTexts();
-const workerRecords = (page: Page): Promise<WorkerRecord[]> => page.evaluate(() => (window as any).__cutoutWorkers);
 
 test('a batch of five files with one corrupt gives a ZIP of four PNGs under their names, and the failure with its reason', async ({ page }) => {
   test.setTimeout(BATCH_TIMEOUT_MS);
@@ -78,35 +75,35 @@ test('a batch of five files with one corrupt gives a ZIP of four PNGs under thei
 
 test('cancel stops the running worker at once, the rest can be cancelled, and the app stays usable', async ({ page }) => {
   test.setTimeout(BATCH_TIMEOUT_MS);
-  await page.addInitScript(() => { (window as any).__cutoutWorkers = []; });
+  await recordWorkers(page);
   await openApp(page);
   await page.getByTestId('model-fast').check();
   await page.getByTestId('file-input').setInputFiles([photo('astronaut').path, photo('chelsea').path, photo('coffee').path]);
 
   const isRunning = async (count: number) => {
-    const records = await workerRecords(page);
-    return records.length === count && records[count - 1].terminated === null;
+    const jobs = await jobWorkers(page);
+    return jobs.length === count && jobs[count - 1].terminated === null;
   };
   await expect.poll(() => isRunning(1), { message: 'the first job worker runs' }).toBe(true);
   await page.getByTestId('cancel').click();
   // Terminated by the click itself, not when the job would have ended.
-  expect((await workerRecords(page))[0].terminated).not.toBeNull();
+  expect((await jobWorkers(page))[0].terminated).not.toBeNull();
   await expect(page.getByTestId('queue-item-status').first()).toHaveText('Cancelled');
 
   // The queue goes on with the next file; "Cancel the rest" stops it and drops the third.
   await expect.poll(() => isRunning(2), { message: 'the second job worker runs' }).toBe(true);
   await page.getByTestId('cancel-rest').click();
-  expect((await workerRecords(page))[1].terminated).not.toBeNull();
+  expect((await jobWorkers(page))[1].terminated).not.toBeNull();
   expect(await statuses(page)).toEqual(['Cancelled', 'Cancelled', 'Cancelled']);
-  expect(await workerRecords(page)).toHaveLength(2);
+  expect(await jobWorkers(page)).toHaveLength(2);
   await expect(page.getByTestId('download-all')).toBeDisabled();
 
   const input = photo('coffee');
   await cutOut(page, input, 'fast');
   await expect(page.getByTestId('result-file')).toHaveText('coffee.png');
-  const records = await workerRecords(page);
-  expect(records).toHaveLength(3);
-  await expect.poll(async () => (await workerRecords(page)).every((record) => record.terminated !== null)).toBe(true);
+  const jobs = await jobWorkers(page);
+  expect(jobs).toHaveLength(3);
+  await expect.poll(async () => (await jobWorkers(page)).every((record) => record.terminated !== null)).toBe(true);
 
   await page.getByTestId('clear-queue').click();
   await expect(page.getByTestId('queue-item')).toHaveCount(0);

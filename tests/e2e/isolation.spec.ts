@@ -1,10 +1,13 @@
-import { expect, type Worker } from '@playwright/test';
-import { cutOut, openApp, test } from './app';
+import { expect, type Page, type Worker } from '@playwright/test';
+import { cutOut, jobWorkers, openApp, recordWorkers, test, workerRecords } from './app';
 import { photo, type PhotoName } from './photos';
 
-interface WorkerRecord { id: unknown; created: number; terminated: number | null }
+// The worker prepared while the app is idle (kind still null, running).
+async function preparedWorker(page: Page) {
+  return (await workerRecords(page)).find((record) => record.kind === null && record.terminated === null) ?? null;
+}
 
-test('three jobs in a row run in three distinct workers, each terminated afterwards', async ({ page }) => {
+test('three jobs in a row run in three distinct workers, each terminated afterwards; one prepared between jobs takes the next', async ({ page }) => {
   // Seen by the browser itself, independently of what the page reports about its workers.
   const started: Worker[] = [];
   const closed = new Set<Worker>();
@@ -15,19 +18,34 @@ test('three jobs in a row run in three distinct workers, each terminated afterwa
     worker.on('close', () => closed.add(worker));
   });
 
-  // The job runner appends a record per worker when the page opts in (docs/web-contract.md).
-  await page.addInitScript(() => { (window as any).__cutoutWorkers = []; });
+  await recordWorkers(page);
   await openApp(page);
+  // The model is not stored yet, so nothing is prepared before the first job.
+  expect(await workerRecords(page)).toHaveLength(0);
   const photoNames: PhotoName[] = ['astronaut', 'coffee', 'chelsea'];
-  for (const name of photoNames) await cutOut(page, photo(name), 'fast');
+  for (const [index, name] of photoNames.entries()) {
+    if (index > 0) {
+      await expect.poll(() => preparedWorker(page), { message: 'a worker is prepared for the next job while the app is idle' }).not.toBeNull();
+    }
+    const prepared = await preparedWorker(page);
+    await cutOut(page, photo(name), 'fast');
+    if (prepared) expect((await jobWorkers(page)).at(-1)?.id, `job ${index + 1} ran in the prepared worker`).toBe(prepared.id);
+  }
 
-  const records: WorkerRecord[] = await page.evaluate(() => (window as any).__cutoutWorkers);
-  expect(records).toHaveLength(3);
-  expect(new Set(records.map((record) => record.id)).size).toBe(3);
-  for (const record of records) {
+  const jobs = await jobWorkers(page);
+  expect(jobs.map((record) => record.kind)).toEqual(['start', 'start', 'start']);
+  expect(new Set(jobs.map((record) => record.id)).size).toBe(3);
+  for (const record of jobs) {
     expect(record.terminated, `worker ${record.id} was terminated`).toBeGreaterThanOrEqual(record.created);
   }
 
-  expect(started).toHaveLength(3);
-  await expect.poll(() => closed.size, { message: 'every job worker has closed' }).toBe(3);
+  // A worker prepared for the fast model is of no use once the Best model (not stored) is chosen.
+  await expect.poll(() => preparedWorker(page)).not.toBeNull();
+  await page.getByTestId('model-best').check();
+  await expect.poll(async () => (await workerRecords(page)).every((record) => record.terminated !== null),
+    { message: 'the prepared worker is terminated' }).toBe(true);
+
+  const records = await workerRecords(page);
+  expect(started).toHaveLength(records.length);
+  await expect.poll(() => closed.size, { message: 'every job worker has closed' }).toBe(records.length);
 });

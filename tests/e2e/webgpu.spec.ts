@@ -1,5 +1,5 @@
 import { expect } from '@playwright/test';
-import { cutOut, downloadCutout, expectSoftCutout, openApp, test } from './app';
+import { cutOut, downloadCutout, expectSoftCutout, jobWorkers, openApp, recordWorkers, test } from './app';
 import { photo } from './photos';
 
 // Runs in the 'webgpu' project only: Chromium started with --enable-unsafe-webgpu offers its
@@ -31,15 +31,14 @@ test('the Fast model runs on WebGPU', async ({ page }) => {
 // Neither fault case runs a network on SwiftShader: the switch throws before WebGPU would.
 for (const [step, when] of [['session', 'creating its session'], ['run', 'during the run']]) {
   test(`when WebGPU fails ${when}, the job completes on WASM once and says so`, async ({ page }) => {
-    await page.addInitScript(() => { (window as any).__cutoutWorkers = []; });
+    await recordWorkers(page);
     await openApp(page, `?backend=webgpu&fail=webgpu-${step}`);
-    const workers = () => page.evaluate(() => (window as any).__cutoutWorkers.length);
     const input = photo('astronaut');
     await cutOut(page, input, 'fast');
     await expect(page.getByTestId('result-backend')).toHaveText(/^WASM/);
     await expect(page.getByTestId('backend-warning')).toContainText('WebGPU failed');
     await expect(page.getByTestId('backend-warning')).toContainText(`at ${step}`);
-    expect(await workers(), 'one WebGPU attempt, then one WASM job').toBe(2);
+    expect((await jobWorkers(page)).length, 'one WebGPU attempt, then one WASM job').toBe(2);
     expectSoftCutout((await downloadCutout(page)).bytes, input);
   });
 }

@@ -3,7 +3,7 @@
 // The screen follows the running file until the person picks a finished one from the queue.
 
 import { exportCutout, FORMATS } from '../export.js';
-import { runWorkerJob, startJob } from '../worker-protocol.js';
+import { dropPreparedJob, prepareNextJob, runWorkerJob, startJob } from '../worker-protocol.js';
 import { backendsForThisDevice } from '../backends.js';
 import * as modelStore from '../model-store.js';
 import { setUpDropPanel } from './drop-panel.js';
@@ -162,6 +162,21 @@ async function runQueue() {
   } finally {
     pumping = false;
   }
+  prepareForNextDrop();
+}
+
+// While the app is idle, a worker gets ready for the next file (Python booted, the model's
+// sessions created), so a drop goes straight to the pipeline. Only for a model already stored:
+// preparing never downloads a model on its own, and only where memory allows a second runtime.
+const MIN_DEVICE_MEMORY_GB = 4;
+async function prepareForNextDrop() {
+  const modelPanel = await modelPanelReady;
+  if (!modelPanel || (navigator.deviceMemory ?? MIN_DEVICE_MEMORY_GB) < MIN_DEVICE_MEMORY_GB) return;
+  const model = modelPanel.selected();
+  const [stored, backends] = await Promise.all([modelStore.list(), backendsForThisDevice()]);
+  if (running || nextWaiting()) return; // a job started meanwhile
+  if (stored.find((entry) => entry.key === model)?.cached) prepareNextJob({ model, backend: backends[0] });
+  else dropPreparedJob();
 }
 const nextWaiting = () => items.find((item) => item.status === 'waiting');
 
@@ -249,7 +264,8 @@ async function startApp() {
       .catch((error) => console.warn('Offline support is unavailable:', error));
     return await setUpModelPanel({
       root: byTestId('model-panel'),
-      store: modelStore,
+      // A deleted model is not kept alive in a prepared worker either.
+      store: { ...modelStore, delete: (key) => { dropPreparedJob(); return modelStore.delete(key); } },
       onError: (message) => showError('Stored models', message),
     });
   } catch (error) {
@@ -268,4 +284,6 @@ setUpDropPanel({
   onFiles: enqueue,
 });
 byTestId('cancel').addEventListener('click', () => running?.cancel());
+byTestId('model-options').addEventListener('change', () => prepareForNextDrop());
 setUpOutputPanel();
+modelPanelReady.then(() => prepareForNextDrop());

@@ -1,31 +1,76 @@
 // The cutout job: while Python boots, the model loads and the ONNX Runtime sessions are created;
 // then py/cutout/browser.py runs cutout.job and the result's buffers come back transferred.
+// The preparation can start before the job arrives (a worker prepared ahead by the page, see
+// web/worker-protocol.js); the worker still runs exactly one job.
 
-import { loadOrt } from '../backends.js';
+import { loadOrt, threadsFor } from '../backends.js';
 import { createBridge, seconds } from './bridge.js';
 import { bootPython } from './python.js';
 
-/** `post(message, transfer)` sends to the page; resolves with the result message. */
-export async function runCutoutJob({ bytes, model, background, decontaminate = true, backend, fail }, post) {
+const ignore = () => {};
+
+/**
+ * Starts everything a job on `model` and `backend` needs. Events raised meanwhile (a model
+ * download, say) wait for the job to `attach` its `post`; failures surface when the job awaits them.
+ */
+export function prepareCutoutJob({ model, backend, fail = '' }) {
   const started = performance.now();
+  const waiting = [];
+  let forward = (event) => waiting.push(event);
+  const ready = (async () => {
+    const ort = await loadOrt(backend, new URL('../vendor/ort/', import.meta.url));
+    const bridge = createBridge({ ort, backend, model, fail, report: (event) => forward(event) });
+    const sessions = bridge.prepare();
+    // Settles only if preparing fails, so a broken backend fails the job at once, not at inference.
+    const preparationFailure = sessions.then(() => new Promise(ignore));
+    const python = bootPython(bridge, bridge.timings);
+    preparationFailure.catch(ignore); // both surface in the job's race
+    python.catch(ignore);
+    return { bridge, preparationFailure, python, sessions };
+  })();
+  ready.catch(ignore);
+  return {
+    setup: { model, backend, fail },
+    started,
+    ready,
+    /** Resolves when Python has booted and every session exists; rejects if any of it failed. */
+    whenReady: ready.then(({ sessions, python }) => Promise.all([sessions, python])),
+    attach(postEvent) {
+      forward = postEvent;
+      waiting.splice(0).forEach(postEvent);
+    },
+  };
+}
+
+/**
+ * `post(message, transfer)` sends to the page; resolves when the result message is posted.
+ * `prepared` comes from prepareCutoutJob when the page prepared this worker ahead of the job.
+ */
+export async function runCutoutJob(job, post, prepared = null) {
+  const { bytes, model, background, decontaminate = true, backend, fail = '' } = job;
+  const received = performance.now();
+  const preparedAhead = prepared !== null;
+  const setup = prepared?.setup;
+  if (preparedAhead && (setup.model !== model || setup.backend !== backend || setup.fail !== fail)) {
+    throw new Error(`this worker was prepared for ${setup.model} on ${setup.backend}, not ${model} on ${backend}`);
+  }
+  const preparation = prepared ?? prepareCutoutJob({ model, backend, fail });
   const postEvent = (event) => post({ type: 'event', event });
   postEvent({ type: 'state', state: 'preparing', stage: 'starting Python' });
-  const ort = await loadOrt(backend, new URL('../vendor/ort/', import.meta.url));
-  const bridge = createBridge({ ort, backend, model, fail, report: postEvent });
-  postEvent({ type: 'backend', backend: bridge.backend, threads: bridge.threads });
-  // Settles only if preparing fails, so a broken backend fails the job at once, not at inference.
-  const preparationFailure = bridge.prepare().then(() => new Promise(() => {}));
-  const job = (async () => {
-    const { run } = await bootPython(bridge, bridge.timings);
-    return run(new Uint8Array(bytes), { model, background, decontaminate, fail });
-  })();
-  const output = await Promise.race([job, preparationFailure]);
+  postEvent({ type: 'backend', backend, threads: threadsFor(backend) });
+  preparation.attach(postEvent);
+
+  const { bridge, preparationFailure, python } = await preparation.ready;
+  const pipeline = python.then(({ run }) => run(new Uint8Array(bytes), { model, background, decontaminate, fail }));
+  const output = await Promise.race([pipeline, preparationFailure]);
   if (output.error) throw output.error;
   const { png, source, mask, pixels, width, height, notices, timings } = output;
   const result = {
     png: png.buffer, source: source.buffer, mask: mask.buffer, pixels: pixels.buffer, width, height, notices,
-    backend: bridge.backend, threads: bridge.threads,
-    timings: { ...bridge.timings, ...timings, total: seconds(started) },
+    backend: bridge.backend, threads: bridge.threads, preparedAhead,
+    // `total` is what the person waited: from the job's arrival. `prepared` is how long before it
+    // this worker started preparing (0 for a worker started with the job).
+    timings: { ...bridge.timings, ...timings, total: seconds(received), prepared: Math.round(received - preparation.started) / 1000 },
   };
   post({ type: 'result', result }, [png.buffer, source.buffer, mask.buffer, pixels.buffer]);
 }

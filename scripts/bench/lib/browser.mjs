@@ -9,12 +9,19 @@ import { browserMemory, launch, openPage, sampleMemory } from './chromium.mjs';
 const JOB_TIMEOUT_MS = 600_000;
 
 // In the app's page: one cutout job the way web/app/main.js starts it (a fresh worker per job),
-// timed from the job's start to its result. Pixel buffers stay in the page.
-async function cutoutJob({ image, model, backend }) {
-  const { startJob } = await import('/worker-protocol.js');
+// timed from the job's start to its result. Pixel buffers stay in the page. `prepared`: the job
+// takes a worker prepared ahead and ready, as the app has one after idling between drops;
+// otherwise any prepared worker is dropped first, so the job starts its worker from nothing.
+async function cutoutJob({ image, model, backend, prepared }) {
+  const { dropPreparedJob, prepareNextJob, startJob } = await import('/worker-protocol.js');
   const { backendsForThisDevice } = await import('/backends.js');
   const bytes = await (await fetch(image)).arrayBuffer();
   const backends = await backendsForThisDevice(`?backend=${backend}`);
+  if (prepared) {
+    if (!(await prepareNextJob({ model, backend: backends[0] }))) throw new Error('the prepared worker failed');
+  } else {
+    dropPreparedJob();
+  }
   const started = performance.now();
   const result = await startJob({ name: image.split('/').pop(), bytes, model, background: [0, 0, 0, 0], backends }).done;
   return {
@@ -22,6 +29,7 @@ async function cutoutJob({ image, model, backend }) {
     timings: result.timings,
     backend: result.backend,
     threads: result.threads,
+    preparedAhead: result.preparedAhead,
     width: result.width,
     height: result.height,
     pngBytes: result.png.byteLength,
@@ -42,12 +50,12 @@ function withTimeout(promise, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function runJob(page, variant, image) {
+async function runJob(page, variant, image, { prepared = false } = {}) {
   const what = `${variant.name} on ${image}`;
   try {
     const job = variant.app === 'imgly'
       ? page.evaluate(imglyJob, image)
-      : page.evaluate(cutoutJob, { image, model: variant.model, backend: variant.backend });
+      : page.evaluate(cutoutJob, { image, model: variant.model, backend: variant.backend, prepared });
     return await withTimeout(job, what);
   } catch (error) {
     const console = page.consoleLines.slice(-15).join('\n');
@@ -62,7 +70,8 @@ function urlFor(variant, task) {
 /**
  * Cold and warm time of each variant on each image, runs alternating between the variants.
  * Cold: a new page whose first job starts workers and loads the model from the browser's caches
- * (a warm-up page filled them); warm: the same page's second job.
+ * (a warm-up page filled them); warm: the same page's second job, Cutout's in the worker the app
+ * prepared meanwhile (imgly keeps its session).
  */
 async function speed(task) {
   const browser = await launch();
@@ -79,7 +88,7 @@ async function speed(task) {
         for (const variant of task.variants) {
           const page = await openPage(context, urlFor(variant, task));
           const cold = await runJob(page, variant, image.url);
-          const warm = await runJob(page, variant, image.url);
+          const warm = await runJob(page, variant, image.url, { prepared: true });
           await page.close();
           results.push({ image: image.name, run, variant: variant.name, cold, warm });
           process.stderr.write(`speed ${image.name} run ${run} ${variant.name}: cold ${cold.seconds.toFixed(2)} s, warm ${warm.seconds.toFixed(2)} s\n`);
