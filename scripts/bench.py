@@ -296,7 +296,9 @@ def main(argv=None) -> int:
     report = {"generated": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
               "machine": machine(), "sections": {}, "note": args.note}
     if args.only and args.json.is_file():  # a partial run updates its sections of the last report
-        report["sections"] = json.loads(args.json.read_text())["sections"]
+        last = json.loads(args.json.read_text())
+        report["sections"] = last["sections"]
+        report["note"] = args.note or last.get("note")
     images = bench_assets.images()
     app = bench_servers.app_origin(DIST, next(iter(images.values())).parent, args.port)
     ctx = Context(args, images, app)

@@ -179,9 +179,9 @@ def _memory_section(sections: dict) -> list[str]:
         lines += [f"Browser: {failure}", ""]
     else:
         lines += [f"Browser, Cutout {browser['model']} on {browser['backend']}: PSS summed over all Chromium processes, "
-                  f"sampled every 500 ms (MiB). {_ran(browser)}", ""]
-        lines += _table(["image", "before", "peak", "after", "job"],
-                        [[row["image"], _mib(row["before"]), _mib(row["peak"]), _mib(row["after"]), f"{_s(row['seconds'])} s"]
+                  f"sampled every 500 ms (MiB); settled = 1 s after the job. {_ran(browser)}", ""]
+        lines += _table(["image", "before", "peak", "settled", "job"],
+                        [[row["image"], _mib(row["before"]), _mib(row["peak"]), _mib(row["settled"]), f"{_s(row['seconds'])} s"]
                          for row in browser["results"]])
     if failure := _failed(cli):
         lines += [f"CLI: {failure}", ""]

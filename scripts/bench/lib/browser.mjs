@@ -125,14 +125,23 @@ function webgpu(task) {
   }, { webgpu: true });
 }
 
+const SETTLE_MS = 1000;
+
+// Memory once the job's terminated worker has had a moment to give its memory back.
+async function settledMemory() {
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  return browserMemory();
+}
+
 /** Peak memory of all Chromium processes during one job per image (model already cached). */
 function memory(task) {
   return onAppPage(task, async (page, variant) => {
     await runJob(page, variant, task.warmupImage.url);
+    await settledMemory();
     const results = [];
     for (const image of task.images) {
       const sampled = await sampleMemory(() => runJob(page, variant, image.url));
-      results.push({ image: image.name, seconds: sampled.value.seconds, before: sampled.before, peak: sampled.peak, after: sampled.after });
+      results.push({ image: image.name, seconds: sampled.value.seconds, before: sampled.before, peak: sampled.peak, settled: await settledMemory() });
       process.stderr.write(`memory ${image.name}: peak ${(sampled.peak / 2 ** 20).toFixed(0)} MiB\n`);
     }
     return { model: task.model, backend: task.backend, results };
@@ -145,9 +154,7 @@ function series(task) {
     const jobs = [];
     for (let index = 1; index <= task.count; index += 1) {
       const sampled = await sampleMemory(() => runJob(page, variant, task.image.url));
-      // Let the terminated worker's memory go back before reading what stays.
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      jobs.push({ job: index, seconds: sampled.value.seconds, peak: sampled.peak, settled: browserMemory() });
+      jobs.push({ job: index, seconds: sampled.value.seconds, peak: sampled.peak, settled: await settledMemory() });
     }
     process.stderr.write(`series: ${jobs.length} jobs\n`);
     return { model: task.model, backend: task.backend, image: task.image.name, jobs };
