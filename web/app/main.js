@@ -14,10 +14,11 @@ import { createProgressPanel } from './progress-panel.js';
 import { createQueuePanel, thumbnailUrl } from './queue-panel.js';
 import { createResultPanel } from './result-panel.js';
 import { registerServiceWorker } from './update-toast.js';
+import { byTestIdIn } from './dom.js';
 
 const TRANSPARENT = [0, 0, 0, 0];
 const ZIP_NAME = 'cutouts.zip';
-const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
+const byTestId = byTestIdIn(document);
 
 const views = {
   empty: byTestId('empty-state'),

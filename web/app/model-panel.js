@@ -4,6 +4,7 @@
 // from py/cutout/models.py) and what Cache Storage holds.
 
 import { formatBytes } from './format.js';
+import { byTestIdIn } from './dom.js';
 
 const BLURBS = {
   fast: 'Quick; good for clear subjects.',
@@ -44,7 +45,7 @@ function describePersistence(persisted) {
 }
 
 export async function setUpModelPanel({ root, store, onError }) {
-  const byTestId = (id) => root.querySelector(`[data-testid="${id}"]`);
+  const byTestId = byTestIdIn(root);
   const options = byTestId('model-options');
   const storedList = byTestId('stored-models');
   const estimate = byTestId('storage-estimate');

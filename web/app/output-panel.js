@@ -3,8 +3,9 @@
 // to the cutout on screen, edited or not.
 
 import { FORMATS } from '../export.js';
+import { byTestIdIn } from './dom.js';
 
-const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
+const byTestId = byTestIdIn(document);
 
 function hexToRgba(hex) {
   return [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16)).concat(255);

@@ -7,6 +7,7 @@ import { createEditSession } from '../editor/session.js';
 import { exportCutout, exportName } from '../export.js';
 import { describeBackend, formatBytes, formatSeconds, sentenceCase } from './format.js';
 import { outputSettings, settingsKey } from './output-panel.js';
+import { byTestIdIn } from './dom.js';
 
 function capabilityWarning(result, fallback) {
   const ranOn = describeBackend(result.backend, result.threads);
@@ -22,7 +23,7 @@ function capabilityWarning(result, fallback) {
 }
 
 export function createResultPanel(root) {
-  const byTestId = (id) => root.querySelector(`[data-testid="${id}"]`);
+  const byTestId = byTestIdIn(root);
   const compare = byTestId('compare');
   const after = byTestId('result-image');
   const before = byTestId('original-image');

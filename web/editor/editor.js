@@ -5,6 +5,7 @@
 import { fillMask, rasterisePolygon, rectanglePolygon, startStroke, wandSelect } from './mask-tools.js';
 import { clampRect } from './patches.js';
 import { ZOOM_STEP, createView } from './view.js';
+import { byTestIdIn } from '../app/dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const TOOL_KEYS = { b: 'brush', w: 'wand', m: 'rectangle', l: 'lasso', h: 'hand' };
@@ -13,7 +14,7 @@ const PAN_STEP = 60;
 const ARROWS = { arrowleft: [PAN_STEP, 0], arrowright: [-PAN_STEP, 0], arrowup: [0, PAN_STEP], arrowdown: [0, -PAN_STEP] };
 
 export function createEditor(root, { onDone }) {
-  const byTestId = (id) => root.querySelector(`[data-testid="${id}"]`);
+  const byTestId = byTestIdIn(root);
   const viewport = byTestId('editor-viewport');
   const stage = root.querySelector('.editor-stage');
   const canvas = byTestId('editor-canvas');
