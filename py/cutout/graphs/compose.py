@@ -48,43 +48,48 @@ def build() -> onnx.ModelProto:
     weight = g.op("Slice", band_weight, first, end, row_axis, out="weight")
     at, soft_weight, soft_foreground = edge.soft_foreground_colours(g, "rgba", band_weight, weight)
     backdrop_rgb, backdrop_opacity = _colour_and_opacity(g, "background", "backdrop")
+    # The soft pixels' colours are channels first ([3, k]): the backdrop colour as a column too.
+    backdrop_column = g.op("Unsqueeze", backdrop_rgb, g.constant("last_axis", [-1], INT64), out="backdrop_column")
 
     coverage = g.op("Div", soft_weight, g.constant("full", 255.0), out="soft_coverage")
     uncovered = g.op("Sub", g.constant("one", 1.0), coverage, out="uncovered")
     backdrop_share = g.op("Mul", backdrop_opacity, uncovered, out="backdrop_share")
     opacity = g.op("Add", coverage, backdrop_share, out="opacity")
     foreground_part = g.op("Mul", soft_foreground, coverage, out="foreground_part")
-    backdrop_part = g.op("Mul", backdrop_rgb, backdrop_share, out="backdrop_part")
+    backdrop_part = g.op("Mul", backdrop_column, backdrop_share, out="backdrop_part")
     premultiplied = g.op("Add", foreground_part, backdrop_part, out="premultiplied")
     straight = g.op("Div", premultiplied, opacity, out="straight")  # coverage > 0 on the soft edge
     alpha_255 = g.op("Mul", opacity, g.constant("full", 255.0), out="alpha_255")
-    channels = g.op("Concat", straight, alpha_255, axis=-1, out="channels")
+    channels = g.op("Concat", straight, alpha_255, axis=0, out="channels")
     rounded = g.op("Round", channels, out="rounded")
     in_range = g.op("Clip", rounded, g.constant("zero", 0.0), g.constant("full", 255.0), out="in_range")
-    soft_rgba = g.op("Cast", in_range, to=UINT8, out="soft_rgba")
+    soft_rgba = g.op("Transpose", g.op("Cast", in_range, to=UINT8, out="soft_rgba_planes"), perm=[1, 0], out="soft_rgba")
 
     # Every other pixel is whole: weight 255 keeps the source, opaque; weight 0 keeps the source RGB
     # at alpha 0 (for editors that reveal it again) unless a backdrop shows there. So the source
     # RGB with the weight as alpha is right everywhere else; backdrop and soft pixels are scattered
-    # in. Same-shape passes and scatters only: broadcasting along a short last axis is slow in ORT.
+    # in, by their index in the core rows flattened ([n, 4] pixels). Same-shape passes and scatters
+    # only: broadcasting along a short last axis is slow in ORT.
     source_rgb = g.op("Slice", "rgba", g.op("Concat", first, rgb_start, axis=0, out="core_rgb_start"),
                       g.op("Concat", end, alpha_start, axis=0, out="core_rgb_end"),
                       g.constant("row_and_last_axes", [0, -1], INT64), out="source_rgb")
     whole = g.op("Concat", source_rgb, g.op("Cast", weight, to=UINT8, out="whole_alpha"), axis=-1, out="whole_rgba")
-    # Only where a backdrop shows are empty pixels looked for at all: otherwise zero rows are.
+    whole_pixels = g.op("Reshape", whole, g.constant("pixel_rows", [-1, 4], INT64), out="whole_pixels")
+    # Only where a backdrop shows are empty pixels looked for at all: otherwise none are.
     backdrop_shows = g.op("Cast", g.op("Greater", backdrop_opacity, g.constant("zero", 0.0), out="backdrop_shows"),
                           to=INT64, out="backdrop_shows_count")
-    searched_rows = g.op("Mul", g.op("Sub", end, first, out="core_row_count"), backdrop_shows, out="searched_rows")
-    searched = g.op("Slice", weight, g.constant("index_zero", [0], INT64), searched_rows, row_axis, out="searched_weight")
+    weight_list = g.op("Reshape", weight, g.constant("every_pixel", [-1], INT64), out="weight_list")
+    searched_pixels = g.op("Mul", g.op("Shape", weight_list, out="pixel_count"), backdrop_shows, out="searched_pixels")
+    searched = g.op("Slice", weight_list, g.constant("index_zero", [0], INT64), searched_pixels, out="searched_weight")
     backdrop_fills = g.op("Equal", searched, g.constant("zero", 0.0), out="backdrop_fills")
-    backdrop_at = g.op("Transpose", g.op("NonZero", g.op("Squeeze", backdrop_fills, last_axis, out="backdrop_fills_plane"),
-                                         out="backdrop_indices"), perm=[1, 0], out="backdrop_at")
+    backdrop_at = g.op("Transpose", g.op("NonZero", backdrop_fills, out="backdrop_indices"), perm=[1, 0], out="backdrop_at")
     backdrop_count = g.op("Slice", g.op("Shape", backdrop_at, out="backdrop_at_shape"), g.constant("index_zero", [0], INT64),
                           g.constant("index_one", [1], INT64), out="backdrop_count")
     backdrop_pixels = g.op("Expand", "background", g.op("Concat", backdrop_count, g.constant("four", [4], INT64), axis=0,
                                                         out="backdrop_pixels_shape"), out="backdrop_pixels")
-    with_backdrop = g.op("ScatterND", whole, backdrop_at, backdrop_pixels, out="with_backdrop")
-    g.op("ScatterND", with_backdrop, at, soft_rgba, out="rgba_out")
+    with_backdrop = g.op("ScatterND", whole_pixels, backdrop_at, backdrop_pixels, out="with_backdrop")
+    composed = g.op("ScatterND", with_backdrop, at, soft_rgba, out="composed_pixels")
+    g.op("Reshape", composed, g.op("Shape", whole, out="core_shape"), out="rgba_out")
     return g.model(
         "compose",
         "Cut-out RGBA composed over a background colour, soft-edge colours estimated; straight alpha.",

@@ -47,46 +47,57 @@ LAB_DELTA = 6.0 / 29.0
 
 
 # ---- graph pieces -------------------------------------------------------------------------------
+# Colour channels come first in every graph tensor here ([c, h, w] pictures, [c, k] pixel lists):
+# a per-pixel weight [1, ...] then broadcasts over whole rows of each channel, which ONNX Runtime
+# does at full speed, where a short last axis ([k, 1] against [k, 3]) makes it go element by element.
 
 def soft_foreground_colours(g: GraphBuilder, band_rgba: str, band_weight: str, core_weight: str) -> tuple[str, str, str]:
     """The core rows' soft-edge pixels (0 < α < 1): where they are, their weights and their foreground RGB.
 
-    Returns `at` [k, 2] (row, column in the core rows), weights [k, 1] and colours [k, 3]: estimated
-    where decontamination is 1, the source's where it is 0. Only these k pixels are worked on at full
-    resolution; every other pixel keeps its source colour. Reads the graph inputs `margins`, `radii`,
-    `block` and `decontamination`. `band_*` are the band with its context rows (uint8 RGBA [h, w, 4],
-    weights α in whole steps 0..255 [h, w, 1]), `core_weight` its own rows' weights.
+    Returns `at` [k, 1] (each pixel's index in the core rows, flattened row by row), weights [1, k]
+    and colours [3, k]: estimated where decontamination is 1, the source's where it is 0. Only
+    these k pixels are worked on at full resolution; every other pixel keeps its source colour.
+    Reads the graph inputs `margins`, `radii`, `block` and `decontamination`. `band_*` are the band
+    with its context rows (uint8 RGBA [h, w, 4], weights α in whole steps 0..255 [h, w, 1]),
+    `core_weight` its own rows' weights.
     """
     low_rgb, low_weight = _reduce_blocks(g, band_rgba, band_weight)
     means = estimate_foreground(g, low_rgb, low_weight, "radii", PASSES)
     low_maps = g.op("Concat", means[0], means[1], _lightness(g, means[2], "local_fg"), _lightness(g, means[3], "local_bg"),
-                    axis=-1, out="low_maps")
+                    axis=0, out="low_maps")
     # Whole steps 0..255: w · (255 − w) is non-zero exactly on the soft edge (two vectorised passes).
     soft = g.op("Mul", core_weight, g.op("Sub", g.constant("full_weight", FULL_WEIGHT), core_weight, out="core_unweight"),
                 out="soft")
-    plane = g.op("Squeeze", soft, g.constant("last_axis", [-1], INT64), out="soft_plane")
-    at = g.op("Transpose", g.op("NonZero", plane, out="soft_indices"), perm=[1, 0], out="soft_at")
+    every_pixel = g.constant("every_pixel", [-1], INT64)
+    flat = g.op("Squeeze", g.op("NonZero", g.op("Reshape", soft, every_pixel, out="soft_flat"), out="soft_indices"),
+                g.constant("index_zero", [0], INT64), out="soft_flat_at")
+    width = _item(g, g.op("Shape", band_rgba, out="band_rgba_shape"), 1, "band_width")
     first_row = g.op("Slice", "margins", g.constant("index_zero", [0], INT64), g.constant("index_one", [1], INT64),
                      out="band_first_core_row")
-    band_at = g.op("Add", at, g.op("Concat", first_row, g.constant("index_zero", [0], INT64), axis=0, out="core_offset"),
-                   out="soft_band_at")
-    rgb = g.op("Cast", _channels(g, g.op("GatherND", band_rgba, band_at, out="soft_rgba_levels"), 0, 3, "soft_rgb_levels"),
-               to=FLOAT, out="soft_rgb")
-    weight = g.op("GatherND", core_weight, at, out="soft_weight")
-    maps = _sample(g, low_maps, band_at)
+    band_flat = g.op("Add", flat, g.op("Mul", first_row, width, out="core_flat_offset"), out="soft_band_flat_at")
+    band_pixels = g.op("Reshape", band_rgba, g.constant("pixel_rows", [-1, 4], INT64), out="band_pixels")
+    soft_rgba = g.op("Transpose", g.op("Gather", band_pixels, band_flat, axis=0, out="soft_pixels"), perm=[1, 0],
+                     out="soft_rgba_levels")
+    rgb = g.op("Cast", _channels(g, soft_rgba, 0, 3, "soft_rgb_levels"), to=FLOAT, out="soft_rgb")
+    weight = g.op("Unsqueeze", g.op("Gather", g.op("Reshape", core_weight, every_pixel, out="core_weight_flat"), flat, axis=0,
+                                    out="soft_weight_list"), g.constant("index_zero", [0], INT64), out="soft_weight")
+    rows = g.op("Div", band_flat, width, out="soft_band_row")
+    columns = g.op("Sub", band_flat, g.op("Mul", rows, width, out="soft_row_start"), out="soft_column")
+    maps = _sample(g, low_maps, (rows, columns))
     # The last pass's update, pixel by pixel: the reduced copy gave only the means.
     (foreground,) = _fuse(g, rgb, weight, _channels(g, maps, 0, 3, "soft_fg_mean"), _channels(g, maps, 3, 6, "soft_bg_mean"),
                           "soft", roles=("foreground",))
     estimate = restore_lightness(g, foreground, _channels(g, maps, 6, 7, "soft_local_lightness"),
                                  _channels(g, maps, 7, 8, "soft_background_lightness"), weight)
     change = g.op("Mul", g.op("Sub", estimate, rgb, out="estimate_change"), "decontamination", out="applied_change")
+    at = g.op("Unsqueeze", flat, g.constant("last_axis", [-1], INT64), out="soft_at")
     return at, weight, g.op("Add", rgb, change, out="soft_estimated_rgb")
 
 
 def estimate_foreground(g: GraphBuilder, source_rgb: str, weight: str, radii: str, passes: int):
     """Blur-fusion passes → box means of the foreground and background, of the last pass and the one before.
 
-    `source_rgb` [h, w, 3] whole levels 0..255; `weight` [h, w, 1] α in whole steps 0..255; `radii`
+    `source_rgb` [3, h, w] whole levels 0..255; `weight` [1, h, w] α in whole steps 0..255; `radii`
     int64 [passes], largest first. The last pass's means feed the per-pixel update; the ones before,
     wide enough to be reliable and narrow enough to be local, are the reference for lightness.
     """
@@ -98,7 +109,7 @@ def estimate_foreground(g: GraphBuilder, source_rgb: str, weight: str, radii: st
                       g.constant(f"{name}_next", [index + 1], INT64), out=f"{name}_radius")
         weighted_foreground = g.op("Mul", weight, foreground, out=f"{name}_weighted_foreground")
         weighted_background = g.op("Mul", unweight, background, out=f"{name}_weighted_background")
-        stacked = g.op("Concat", weight, weighted_foreground, weighted_background, axis=-1, out=f"{name}_stacked")
+        stacked = g.op("Concat", weight, weighted_foreground, weighted_background, axis=0, out=f"{name}_stacked")
         # Whole numbers ≤ 255², exactly representable in float32, so the cast loses nothing.
         whole = g.op("Cast", stacked, to=INT32, out=f"{name}_whole")
         sums = _box_sums(g, whole, radius, name)
@@ -147,14 +158,13 @@ def restore_lightness(g: GraphBuilder, foreground: str, local_lightness: str, ba
                       weight: str) -> str:
     """Takes back (1 − α) of the L* drift from the local foreground's towards (and up to) the local background's.
 
-    Works on Lab's f(X), f(Y), f(Z): a* and b* are differences of these, so shifting all three by
-    the same amount changes L* alone.
+    Works on Lab's f(X), f(Y), f(Z) of colours [3, k]: a* and b* are differences of these, so
+    shifting all three by the same amount changes L* alone.
     """
     beta = g.op("Sub", g.constant("one", 1.0), g.op("Div", weight, g.constant("full_weight", FULL_WEIGHT),
                                                      out="lab_alpha"), out="lab_beta")
-    relative = g.op("MatMul", _linear(g, foreground, "fg"),
-                    g.constant("relative_xyz_from_linear_rgb", RELATIVE_XYZ_FROM_LINEAR_RGB.T.ravel().tolist(),
-                               shape=[3, 3]), out="fg_relative_xyz")
+    relative = g.op("MatMul", g.constant("relative_xyz_from_linear_rgb", RELATIVE_XYZ_FROM_LINEAR_RGB.ravel().tolist(),
+                                         shape=[3, 3]), _linear(g, foreground, "fg"), out="fg_relative_xyz")
     lab_f = _lab_f(g, relative, "fg")
     lightness = _lightness_from_f(g, _channels(g, lab_f, 1, 2, "fg_lab_fy"), "fg")
     drift = g.op("Sub", lightness, local_lightness, out="lightness_drift")
@@ -168,14 +178,13 @@ def restore_lightness(g: GraphBuilder, foreground: str, local_lightness: str, ba
     shift = g.op("Div", taken_back, g.constant("lightness_per_f", 116.0), out="lab_f_shift")
     restored_f = g.op("Sub", lab_f, shift, out="restored_lab_f")
     relative_back = _lab_f_inverse(g, restored_f, "restored")
-    linear = g.op("MatMul", relative_back,
-                  g.constant("linear_rgb_from_relative_xyz", LINEAR_RGB_FROM_RELATIVE_XYZ.T.ravel().tolist(),
-                             shape=[3, 3]), out="restored_linear")
+    linear = g.op("MatMul", g.constant("linear_rgb_from_relative_xyz", LINEAR_RGB_FROM_RELATIVE_XYZ.ravel().tolist(),
+                                       shape=[3, 3]), relative_back, out="restored_linear")
     return _encoded(g, linear, "restored")
 
 
 def _reduce_blocks(g: GraphBuilder, band_rgba: str, band_weight: str) -> tuple[str, str]:
-    """Mean colour and mean weight of each `block` × `block` block, in whole steps.
+    """Mean colour [3, m, n] and mean weight [1, m, n] of each `block` × `block` block, in whole steps.
 
     The far edges are padded by repeating the last row and column, so every block holds block²
     pixels. Sums of whole numbers below 2²⁴ are exact in float32: every band sums a block identically.
@@ -200,12 +209,13 @@ def _reduce_blocks(g: GraphBuilder, band_rgba: str, band_weight: str) -> tuple[s
         sums = g.op("ReduceSum", g.op("Reshape", padded, layout, out=f"band_{name}_blocks"),
                     g.constant("block_axes", [1, 3], INT64), keepdims=0, out=f"block_{name}_sums")
         means.append(g.op("Round", g.op("Div", sums, block_area, out=f"block_{name}_mean"), out=f"low_{name}"))
-    low_weight, low_rgba = means
+    # Channels first from here on: the reduced copy is small, so this reordering costs little.
+    low_weight, low_rgba = (g.op("Transpose", mean, perm=[2, 0, 1], out=f"{mean}_planes") for mean in means)
     return _channels(g, low_rgba, 0, 3, "low_rgb"), low_weight
 
 
-def _sample(g: GraphBuilder, low_maps: str, band_at: str) -> str:
-    """Bilinear samples of the reduced maps [m, n, c] at band pixels `band_at` [k, 2] → [k, c].
+def _sample(g: GraphBuilder, low_maps: str, band_position: tuple[str, str]) -> str:
+    """Bilinear samples of the reduced maps [c, m, n] at band pixels (rows [k], columns [k]) → [c, k].
 
     Half-pixel centres with the edge repeated, like Resize; the weights depend only on a pixel's
     place inside its block, so a band computes the same numbers as the whole picture.
@@ -214,10 +224,8 @@ def _sample(g: GraphBuilder, low_maps: str, band_at: str) -> str:
     double_block = g.op("Mul", "block", g.constant("two", [2], INT64), out="double_block")
     double_block_float = g.op("Cast", double_block, to=FLOAT, out="double_block_float")
     corners, fractions = [], []
-    for axis in (0, 1):
-        positions = g.op("Gather", band_at, g.constant(f"axis_index_{axis}", axis, INT64), axis=1,
-                         out=f"soft_position_{axis}")
-        last = g.op("Sub", _item(g, low_sizes, axis, f"low_length_{axis}"), g.constant("index_one", [1], INT64),
+    for axis, positions in enumerate(band_position):
+        last = g.op("Sub", _item(g, low_sizes, axis + 1, f"low_length_{axis}"), g.constant("index_one", [1], INT64),
                     out=f"low_last_{axis}")
         base = g.op("Div", positions, "block", out=f"soft_block_{axis}")
         phase = g.op("Sub", positions, g.op("Mul", base, "block", out=f"soft_block_start_{axis}"), out=f"soft_phase_{axis}")
@@ -231,13 +239,22 @@ def _sample(g: GraphBuilder, low_maps: str, band_at: str) -> str:
                          out=f"soft_fraction_numerator_{axis}")
         fraction = g.op("Div", g.op("Cast", numerator, to=FLOAT, out=f"soft_numerator_float_{axis}"),
                         double_block_float, out=f"soft_fraction_{axis}")
-        fractions.append(g.op("Unsqueeze", fraction, g.constant("last_axis", [-1], INT64), out=f"soft_weight_{axis}"))
-        corners.append([g.op("Unsqueeze", _clamp(g, index, last, f"{index}_clamped"), g.constant("last_axis", [-1], INT64),
-                             out=f"{index}_column") for index in (lower, upper)])
+        fractions.append(g.op("Unsqueeze", fraction, g.constant("index_zero", [0], INT64), out=f"soft_weight_{axis}"))
+        corners.append([_clamp(g, index, last, f"{index}_clamped") for index in (lower, upper)])
+    # The m·n reduced pixels one after another, each with its maps side by side, so that a corner
+    # lookup copies one run of c values; the result is turned channels first once per corner.
+    channel_count = _item(g, low_sizes, 0, "low_map_count")
+    pixel_maps = g.op("Reshape", g.op("Transpose", low_maps, perm=[1, 2, 0], out="low_maps_by_pixel"),
+                      g.op("Concat", g.constant("every_pixel", [-1], INT64), channel_count, axis=0, out="low_pixel_layout"),
+                      out="low_pixel_maps")
+    low_width = _item(g, low_sizes, 2, "low_width")
     rows = []
     for row_index, row in enumerate(corners[0]):
-        values = [g.op("GatherND", low_maps, g.op("Concat", row, column, axis=1, out=f"corner_{row_index}{column_index}"),
-                       out=f"corner_{row_index}{column_index}_values") for column_index, column in enumerate(corners[1])]
+        row_start = g.op("Mul", row, low_width, out=f"corner_{row_index}_start")
+        values = [g.op("Transpose", g.op("Gather", pixel_maps, g.op("Add", row_start, column, out=f"corner_{row_index}{column_index}"),
+                                         axis=0, out=f"corner_{row_index}{column_index}_pixels"),
+                       perm=[1, 0], out=f"corner_{row_index}{column_index}_values")
+                  for column_index, column in enumerate(corners[1])]
         rows.append(_mix(g, *values, fractions[1], f"row_{row_index}_mix"))
     return _mix(g, *rows, fractions[0], "soft_maps")
 
@@ -259,15 +276,15 @@ def _item(g: GraphBuilder, vector: str, index: int, out: str) -> str:
 
 
 def _box_sums(g: GraphBuilder, whole: str, radius: str, name: str) -> str:
-    """Sums over the (2r + 1)² window around each pixel of int32 [h, w, c]; zero beyond the band."""
-    across = _window_sums(g, whole, radius, 1, f"{name}_across")
+    """Sums over the (2r + 1)² window around each pixel of int32 [c, h, w]; zero beyond the band."""
+    across = _window_sums(g, whole, radius, 2, f"{name}_across")
     wide = g.op("Cast", across, to=INT64, out=f"{name}_across_wide")
-    down = _window_sums(g, wide, radius, 0, f"{name}_down")
+    down = _window_sums(g, wide, radius, 1, f"{name}_down")
     return g.op("Cast", down, to=FLOAT, out=f"{name}_sums")
 
 
 def _window_sums(g: GraphBuilder, values: str, radius: str, axis: int, name: str) -> str:
-    """Sums of 2r + 1 neighbours along `axis` (0 or 1 of a rank-3 tensor), from one running sum."""
+    """Sums of 2r + 1 neighbours along `axis` (1 or 2 of a rank-3 tensor), from one running sum."""
     zero = g.constant("index_zero", [0], INT64)
     one = g.constant("index_one", [1], INT64)
     after = g.op("Add", radius, one, out=f"{name}_lead")
@@ -286,10 +303,10 @@ def _window_sums(g: GraphBuilder, values: str, radius: str, axis: int, name: str
 
 
 def _window_pixels(g: GraphBuilder, like: str, radius: str, name: str) -> str:
-    """How many pixels of the band each pixel's window covers, float [h, w, 1]."""
+    """How many pixels of the band each pixel's window covers, float [1, h, w]."""
     shape = g.op("Shape", like, out=f"{name}_shape")
     counts = []
-    for axis, layout in ((0, [-1, 1, 1]), (1, [1, -1, 1])):
+    for axis, layout in ((1, [1, -1, 1]), (2, [1, 1, -1])):
         length = g.op("Slice", shape, g.constant(f"axis_at_{axis}", [axis], INT64),
                       g.constant(f"axis_next_{axis}", [axis + 1], INT64), out=f"{name}_length_{axis}")
         positions = g.op("Range", g.constant("scalar_zero", 0, INT64),
@@ -307,8 +324,9 @@ def _window_pixels(g: GraphBuilder, like: str, radius: str, name: str) -> str:
 
 
 def _channels(g: GraphBuilder, tensor: str, start: int, end: int, out: str) -> str:
+    """Channels start..end of a channels-first tensor."""
     return g.op("Slice", tensor, g.constant(f"channel_{start}", [start], INT64),
-                g.constant(f"channel_{end}", [end], INT64), g.constant("last_axis", [-1], INT64), out=out)
+                g.constant(f"channel_{end}", [end], INT64), g.constant("index_zero", [0], INT64), out=out)
 
 
 def _levels(g: GraphBuilder, values: str, out: str) -> str:
@@ -362,10 +380,11 @@ def _lightness_from_f(g: GraphBuilder, lab_fy: str, name: str) -> str:
 
 
 def _lightness(g: GraphBuilder, levels: str, name: str) -> str:
-    """L* of sRGB levels [h, w, 3] → [h, w, 1] (Y alone decides it)."""
-    luminance = g.op("MatMul", _linear(g, levels, name),
-                     g.constant("luminance_weights", RELATIVE_XYZ_FROM_LINEAR_RGB[1].tolist(), shape=[3, 1]),
-                     out=f"{name}_luminance")
+    """L* of sRGB levels [3, h, w] → [1, h, w] (Y alone decides it)."""
+    weighted = g.op("Mul", _linear(g, levels, name),
+                    g.constant("luminance_weights", RELATIVE_XYZ_FROM_LINEAR_RGB[1].tolist(), shape=[3, 1, 1]),
+                    out=f"{name}_weighted_linear")
+    luminance = g.op("ReduceSum", weighted, g.constant("index_zero", [0], INT64), keepdims=1, out=f"{name}_luminance")
     return _lightness_from_f(g, _lab_f(g, luminance, name), name)
 
 
