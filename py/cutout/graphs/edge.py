@@ -71,7 +71,9 @@ def soft_foreground_colours(g: GraphBuilder, band_rgba: str, band_weight: str, c
     every_pixel = g.constant("every_pixel", [-1], INT64)
     flat = g.op("Squeeze", g.op("NonZero", g.op("Reshape", soft, every_pixel, out="soft_flat"), out="soft_indices"),
                 g.constant("index_zero", [0], INT64), out="soft_flat_at")
-    width = _item(g, g.op("Shape", band_rgba, out="band_rgba_shape"), 1, "band_width")
+    band_sizes = g.op("Slice", g.op("Shape", band_rgba, out="band_rgba_shape"), g.constant("index_zero", [0], INT64),
+                      g.constant("two", [2], INT64), out="band_rgba_sizes")
+    width = _item(g, band_sizes, 1, "band_width")
     first_row = g.op("Slice", "margins", g.constant("index_zero", [0], INT64), g.constant("index_one", [1], INT64),
                      out="band_first_core_row")
     band_flat = g.op("Add", flat, g.op("Mul", first_row, width, out="core_flat_offset"), out="soft_band_flat_at")
@@ -83,7 +85,7 @@ def soft_foreground_colours(g: GraphBuilder, band_rgba: str, band_weight: str, c
                                     out="soft_weight_list"), g.constant("index_zero", [0], INT64), out="soft_weight")
     rows = g.op("Div", band_flat, width, out="soft_band_row")
     columns = g.op("Sub", band_flat, g.op("Mul", rows, width, out="soft_row_start"), out="soft_column")
-    maps = _sample(g, low_maps, (rows, columns))
+    maps = _sample(g, low_maps, band_sizes, (rows, columns))
     # The last pass's update, pixel by pixel: the reduced copy gave only the means.
     (foreground,) = _fuse(g, rgb, weight, _channels(g, maps, 0, 3, "soft_fg_mean"), _channels(g, maps, 3, 6, "soft_bg_mean"),
                           "soft", roles=("foreground",))
@@ -214,43 +216,52 @@ def _reduce_blocks(g: GraphBuilder, band_rgba: str, band_weight: str) -> tuple[s
     return _channels(g, low_rgba, 0, 3, "low_rgb"), low_weight
 
 
-def _sample(g: GraphBuilder, low_maps: str, band_position: tuple[str, str]) -> str:
+def _sample(g: GraphBuilder, low_maps: str, band_sizes: str, band_position: tuple[str, str]) -> str:
     """Bilinear samples of the reduced maps [c, m, n] at band pixels (rows [k], columns [k]) → [c, k].
 
     Half-pixel centres with the edge repeated, like Resize; the weights depend only on a pixel's
-    place inside its block, so a band computes the same numbers as the whole picture.
+    place inside its block, so a band computes the same numbers as the whole picture. The corners
+    and weights are worked out once for each row and each column of the band (`band_sizes` [2]),
+    then looked up for the k pixels.
     """
     low_sizes = g.op("Shape", low_maps, out="low_shape")
     double_block = g.op("Mul", "block", g.constant("two", [2], INT64), out="double_block")
     double_block_float = g.op("Cast", double_block, to=FLOAT, out="double_block_float")
+    low_width = _item(g, low_sizes, 2, "low_width")
     corners, fractions = [], []
     for axis, positions in enumerate(band_position):
+        name = ("row", "column")[axis]
+        line = g.op("Range", g.constant("scalar_zero", 0, INT64),
+                    g.op("Squeeze", _item(g, band_sizes, axis, f"band_{name}_count"), out=f"band_{name}_count_scalar"),
+                    g.constant("scalar_one", 1, INT64), out=f"band_{name}_positions")
         last = g.op("Sub", _item(g, low_sizes, axis + 1, f"low_length_{axis}"), g.constant("index_one", [1], INT64),
                     out=f"low_last_{axis}")
-        base = g.op("Div", positions, "block", out=f"soft_block_{axis}")
-        phase = g.op("Sub", positions, g.op("Mul", base, "block", out=f"soft_block_start_{axis}"), out=f"soft_phase_{axis}")
+        base = g.op("Div", line, "block", out=f"{name}_block")
+        phase = g.op("Sub", line, g.op("Mul", base, "block", out=f"{name}_block_start"), out=f"{name}_phase")
         # The sample point (p + ½)/k − ½ lies in the block before when 2·phase + 1 < k.
-        odd = g.op("Add", g.op("Mul", phase, g.constant("two", [2], INT64), out=f"soft_twice_phase_{axis}"),
-                   g.constant("index_one", [1], INT64), out=f"soft_odd_{axis}")
-        before = g.op("Cast", g.op("Less", odd, "block", out=f"soft_before_{axis}"), to=INT64, out=f"soft_step_back_{axis}")
-        lower = g.op("Sub", base, before, out=f"soft_lower_{axis}")
-        upper = g.op("Add", lower, g.constant("index_one", [1], INT64), out=f"soft_upper_{axis}")
-        numerator = g.op("Mod", g.op("Add", odd, "block", out=f"soft_shifted_{axis}"), double_block,
-                         out=f"soft_fraction_numerator_{axis}")
-        fraction = g.op("Div", g.op("Cast", numerator, to=FLOAT, out=f"soft_numerator_float_{axis}"),
-                        double_block_float, out=f"soft_fraction_{axis}")
-        fractions.append(g.op("Unsqueeze", fraction, g.constant("index_zero", [0], INT64), out=f"soft_weight_{axis}"))
-        corners.append([_clamp(g, index, last, f"{index}_clamped") for index in (lower, upper)])
+        odd = g.op("Add", g.op("Mul", phase, g.constant("two", [2], INT64), out=f"{name}_twice_phase"),
+                   g.constant("index_one", [1], INT64), out=f"{name}_odd")
+        before = g.op("Cast", g.op("Less", odd, "block", out=f"{name}_before"), to=INT64, out=f"{name}_step_back")
+        lower = g.op("Sub", base, before, out=f"{name}_lower")
+        upper = g.op("Add", lower, g.constant("index_one", [1], INT64), out=f"{name}_upper")
+        numerator = g.op("Mod", g.op("Add", odd, "block", out=f"{name}_shifted"), double_block,
+                         out=f"{name}_fraction_numerator")
+        fraction = g.op("Div", g.op("Cast", numerator, to=FLOAT, out=f"{name}_numerator_float"),
+                        double_block_float, out=f"{name}_fraction")
+        fractions.append(g.op("Unsqueeze", g.op("Gather", fraction, positions, axis=0, out=f"soft_fraction_{axis}"),
+                              g.constant("index_zero", [0], INT64), out=f"soft_weight_{axis}"))
+        ends = [_clamp(g, index, last, f"{index}_clamped") for index in (lower, upper)]
+        if axis == 0:  # a reduced row's first index among the m·n reduced pixels
+            ends = [g.op("Mul", end, low_width, out=f"{end}_start") for end in ends]
+        corners.append([g.op("Gather", end, positions, axis=0, out=f"soft_{end}") for end in ends])
     # The m·n reduced pixels one after another, each with its maps side by side, so that a corner
     # lookup copies one run of c values; the result is turned channels first once per corner.
     channel_count = _item(g, low_sizes, 0, "low_map_count")
     pixel_maps = g.op("Reshape", g.op("Transpose", low_maps, perm=[1, 2, 0], out="low_maps_by_pixel"),
                       g.op("Concat", g.constant("every_pixel", [-1], INT64), channel_count, axis=0, out="low_pixel_layout"),
                       out="low_pixel_maps")
-    low_width = _item(g, low_sizes, 2, "low_width")
     rows = []
-    for row_index, row in enumerate(corners[0]):
-        row_start = g.op("Mul", row, low_width, out=f"corner_{row_index}_start")
+    for row_index, row_start in enumerate(corners[0]):
         values = [g.op("Transpose", g.op("Gather", pixel_maps, g.op("Add", row_start, column, out=f"corner_{row_index}{column_index}"),
                                          axis=0, out=f"corner_{row_index}{column_index}_pixels"),
                        perm=[1, 0], out=f"corner_{row_index}{column_index}_values")
