@@ -3,8 +3,9 @@
 export function formatBytes(bytes) {
   if (bytes < 1000) return `${bytes} B`;
   if (bytes < 1_000_000) return `${(bytes / 1000).toFixed(0)} kB`;
-  const megabytes = bytes / 1_000_000;
-  return `${megabytes < 100 ? megabytes.toFixed(1) : megabytes.toFixed(0)} MB`;
+  // Storage quotas run to many gigabytes; models and downloads to megabytes.
+  const [size, unit] = bytes < 1_000_000_000 ? [bytes / 1_000_000, 'MB'] : [bytes / 1_000_000_000, 'GB'];
+  return `${size < 100 ? size.toFixed(1) : size.toFixed(0)} ${unit}`;
 }
 
 export function formatSeconds(milliseconds) {
