@@ -33,8 +33,8 @@ STATES = tuple(TRANSITIONS)
 
 # Compose runs in horizontal bands of about this many pixels (plus context rows, see `cutout.edges`).
 # Small bands keep the graph's intermediates small, and each band reuses the memory the one before
-# took: a fresh worker's heap grows slowly, so a 12 MP photo in one band composed 3× slower in the
-# browser than in bands of this size (and 2× slower natively).
+# took: a fresh worker's heap grows slowly, so a 12 MP photo in one band composed over twice as
+# slowly as in bands of this size, in the browser and natively.
 BAND_PIXELS = 2_000_000
 # A band's own rows are at least this many times its context rows on one side: the context is
 # worked on again for each band, so this bounds that extra work on big photos (a 48 MP photo has
