@@ -144,7 +144,8 @@ def test_upsampling_is_bilinear_resize(block):
 def test_radii_scale_with_the_long_side_and_context_is_whole_blocks():
     assert edges.blur_radii(640, 480) == edges.RADII_AT_REFERENCE and edges.block_size(640, 480) == 1
     assert edges.blur_radii(1, 1) == (1, 1, 1, 1)
-    assert edges.blur_radii(1280, 200) == tuple(2 * r for r in edges.RADII_AT_REFERENCE)
+    assert edges.blur_radii(1280, 200) == edges.RADII_AT_REFERENCE and edges.block_size(1280, 200) == 2
+    assert edges.blur_radii(1000, 200) == tuple(round(r * 500 / 640) for r in edges.RADII_AT_REFERENCE)
     for width, height in [(4000, 3000), (3000, 4000), (1281, 10), (32767, 1500)]:
         block = edges.block_size(width, height)
         assert block > 1 and max(width, height) / block <= edges.WORKING_LONG_SIDE

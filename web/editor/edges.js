@@ -4,7 +4,7 @@
 
 const REFERENCE_LONG_SIDE = 640;
 const RADII_AT_REFERENCE = [30, 10, 3, 1];
-const WORKING_LONG_SIDE = 1280;
+const WORKING_LONG_SIDE = REFERENCE_LONG_SIDE;
 
 const ceilDiv = (a, b) => Math.floor((a + b - 1) / b);
 // Python's round(): halves go to the even neighbour.
