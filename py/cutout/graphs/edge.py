@@ -220,54 +220,63 @@ def _sample(g: GraphBuilder, low_maps: str, band_sizes: str, band_position: tupl
     """Bilinear samples of the reduced maps [c, m, n] at band pixels (rows [k], columns [k]) → [c, k].
 
     Half-pixel centres with the edge repeated, like Resize; the weights depend only on a pixel's
-    place inside its block, so a band computes the same numbers as the whole picture. The corners
-    and weights are worked out once for each row and each column of the band (`band_sizes` [2]),
-    then looked up for the k pixels.
+    place inside its block, so a band computes the same numbers as the whole picture. The maps are
+    first enlarged across, to every column of the band (the reduced rows are few); each of the k
+    pixels then mixes the two enlarged rows around it: two lookups a pixel, not four corners.
     """
+    rows, columns = band_position
     low_sizes = g.op("Shape", low_maps, out="low_shape")
     double_block = g.op("Mul", "block", g.constant("two", [2], INT64), out="double_block")
-    double_block_float = g.op("Cast", double_block, to=FLOAT, out="double_block_float")
-    low_width = _item(g, low_sizes, 2, "low_width")
-    corners, fractions = [], []
-    for axis, positions in enumerate(band_position):
-        name = ("row", "column")[axis]
-        line = g.op("Range", g.constant("scalar_zero", 0, INT64),
-                    g.op("Squeeze", _item(g, band_sizes, axis, f"band_{name}_count"), out=f"band_{name}_count_scalar"),
-                    g.constant("scalar_one", 1, INT64), out=f"band_{name}_positions")
-        last = g.op("Sub", _item(g, low_sizes, axis + 1, f"low_length_{axis}"), g.constant("index_one", [1], INT64),
-                    out=f"low_last_{axis}")
-        base = g.op("Div", line, "block", out=f"{name}_block")
-        phase = g.op("Sub", line, g.op("Mul", base, "block", out=f"{name}_block_start"), out=f"{name}_phase")
-        # The sample point (p + ½)/k − ½ lies in the block before when 2·phase + 1 < k.
-        odd = g.op("Add", g.op("Mul", phase, g.constant("two", [2], INT64), out=f"{name}_twice_phase"),
-                   g.constant("index_one", [1], INT64), out=f"{name}_odd")
-        before = g.op("Cast", g.op("Less", odd, "block", out=f"{name}_before"), to=INT64, out=f"{name}_step_back")
-        lower = g.op("Sub", base, before, out=f"{name}_lower")
-        upper = g.op("Add", lower, g.constant("index_one", [1], INT64), out=f"{name}_upper")
-        numerator = g.op("Mod", g.op("Add", odd, "block", out=f"{name}_shifted"), double_block,
-                         out=f"{name}_fraction_numerator")
-        fraction = g.op("Div", g.op("Cast", numerator, to=FLOAT, out=f"{name}_numerator_float"),
-                        double_block_float, out=f"{name}_fraction")
-        fractions.append(g.op("Unsqueeze", g.op("Gather", fraction, positions, axis=0, out=f"soft_fraction_{axis}"),
-                              g.constant("index_zero", [0], INT64), out=f"soft_weight_{axis}"))
-        ends = [_clamp(g, index, last, f"{index}_clamped") for index in (lower, upper)]
-        if axis == 0:  # a reduced row's first index among the m·n reduced pixels
-            ends = [g.op("Mul", end, low_width, out=f"{end}_start") for end in ends]
-        corners.append([g.op("Gather", end, positions, axis=0, out=f"soft_{end}") for end in ends])
-    # The m·n reduced pixels one after another, each with its maps side by side, so that a corner
-    # lookup copies one run of c values; the result is turned channels first once per corner.
+    row_lower, row_upper, row_fraction = _interpolation(g, band_sizes, low_sizes, double_block, 0, "row")
+    column_lower, column_upper, column_fraction = _interpolation(g, band_sizes, low_sizes, double_block, 1, "column")
+    # Columns first ([n, c, m]), so that each looked-up column is one run of c·m values.
+    by_column = g.op("Transpose", low_maps, perm=[2, 0, 1], out="low_maps_by_column")
+    across_fraction = g.op("Unsqueeze", column_fraction, g.constant("two_trailing_axes", [1, 2], INT64),
+                           out="across_fraction")
+    across = _mix(g, g.op("Gather", by_column, column_lower, axis=0, out="left_columns"),
+                  g.op("Gather", by_column, column_upper, axis=0, out="right_columns"), across_fraction, "maps_across")
+    # [m·W, c]: the enlarged rows one pixel after another, each pixel's maps side by side.
     channel_count = _item(g, low_sizes, 0, "low_map_count")
-    pixel_maps = g.op("Reshape", g.op("Transpose", low_maps, perm=[1, 2, 0], out="low_maps_by_pixel"),
-                      g.op("Concat", g.constant("every_pixel", [-1], INT64), channel_count, axis=0, out="low_pixel_layout"),
-                      out="low_pixel_maps")
-    rows = []
-    for row_index, row_start in enumerate(corners[0]):
-        values = [g.op("Transpose", g.op("Gather", pixel_maps, g.op("Add", row_start, column, out=f"corner_{row_index}{column_index}"),
-                                         axis=0, out=f"corner_{row_index}{column_index}_pixels"),
-                       perm=[1, 0], out=f"corner_{row_index}{column_index}_values")
-                  for column_index, column in enumerate(corners[1])]
-        rows.append(_mix(g, *values, fractions[1], f"row_{row_index}_mix"))
-    return _mix(g, *rows, fractions[0], "soft_maps")
+    by_pixel = g.op("Reshape", g.op("Transpose", across, perm=[2, 0, 1], out="maps_across_by_pixel"),
+                    g.op("Concat", g.constant("every_pixel", [-1], INT64), channel_count, axis=0, out="across_pixel_layout"),
+                    out="across_pixels")
+    width = _item(g, band_sizes, 1, "band_width_for_rows")
+    values = []
+    for name, row_ends in (("upper", row_upper), ("lower", row_lower)):
+        row_start = g.op("Mul", g.op("Gather", row_ends, rows, axis=0, out=f"soft_{name}_row"), width,
+                         out=f"soft_{name}_row_start")
+        at = g.op("Add", row_start, columns, out=f"soft_{name}_at")
+        values.append(g.op("Gather", by_pixel, at, axis=0, out=f"soft_{name}_maps_by_pixel"))
+    upper_values, lower_values = values
+    step = g.op("Transpose", g.op("Sub", upper_values, lower_values, out="soft_maps_rise_by_pixel"), perm=[1, 0],
+                out="soft_maps_rise")
+    fraction = g.op("Unsqueeze", g.op("Gather", row_fraction, rows, axis=0, out="soft_row_fraction_list"),
+                    g.constant("index_zero", [0], INT64), out="soft_row_fraction")
+    lower = g.op("Transpose", lower_values, perm=[1, 0], out="soft_maps_lower")
+    return g.op("Add", lower, g.op("Mul", step, fraction, out="soft_maps_step"), out="soft_maps")
+
+
+def _interpolation(g: GraphBuilder, band_sizes: str, low_sizes: str, double_block: str, axis: int,
+                   name: str) -> tuple[str, str, str]:
+    """For each band line along `axis` (0 rows, 1 columns): the reduced lines below and above its
+    sample point, clamped to the maps, and how far it lies between them."""
+    line = g.op("Range", g.constant("scalar_zero", 0, INT64),
+                g.op("Squeeze", _item(g, band_sizes, axis, f"band_{name}_count"), out=f"band_{name}_count_scalar"),
+                g.constant("scalar_one", 1, INT64), out=f"band_{name}_positions")
+    last = g.op("Sub", _item(g, low_sizes, axis + 1, f"low_{name}_length"), g.constant("index_one", [1], INT64),
+                out=f"low_last_{name}")
+    base = g.op("Div", line, "block", out=f"{name}_block")
+    phase = g.op("Sub", line, g.op("Mul", base, "block", out=f"{name}_block_start"), out=f"{name}_phase")
+    # The sample point (p + ½)/k − ½ lies in the block before when 2·phase + 1 < k.
+    odd = g.op("Add", g.op("Mul", phase, g.constant("two", [2], INT64), out=f"{name}_twice_phase"),
+               g.constant("index_one", [1], INT64), out=f"{name}_odd")
+    before = g.op("Cast", g.op("Less", odd, "block", out=f"{name}_before"), to=INT64, out=f"{name}_step_back")
+    lower = g.op("Sub", base, before, out=f"{name}_lower")
+    upper = g.op("Add", lower, g.constant("index_one", [1], INT64), out=f"{name}_upper")
+    numerator = g.op("Mod", g.op("Add", odd, "block", out=f"{name}_shifted"), double_block, out=f"{name}_fraction_numerator")
+    fraction = g.op("Div", g.op("Cast", numerator, to=FLOAT, out=f"{name}_numerator_float"),
+                    g.op("Cast", double_block, to=FLOAT, out=f"{name}_double_block_float"), out=f"{name}_fraction")
+    return _clamp(g, lower, last, f"{name}_lower_clamped"), _clamp(g, upper, last, f"{name}_upper_clamped"), fraction
 
 
 def _mix(g: GraphBuilder, first: str, second: str, fraction: str, out: str) -> str:
