@@ -11,10 +11,7 @@ from .builder import GraphBuilder
 
 
 def resize_smooth(g: GraphBuilder, image: str, sizes: str, out: str) -> str:
-    """Resizes `image` to the int64 shape `sizes` (same rank; two axes at most may change).
-
-    A uint8 image gives whole levels, which ONNX Runtime may take one step below the nearest.
-    """
+    """Resizes `image` to the int64 shape `sizes` (same rank; two axes at most may change)."""
     no_roi = no_scales = ""
     return g.op(
         "Resize", image, no_roi, no_scales, sizes, out=out,
