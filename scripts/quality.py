@@ -131,6 +131,9 @@ class RecordingRuntime:
             self.mask = as_array(results["alpha"])
         return results
 
+    def run_each(self, graph, feeds, outputs):
+        return self.runtime.run_each(graph, feeds, outputs)
+
 
 def as_array(tensor: Tensor) -> np.ndarray:
     return np.frombuffer(tensor.data, dtype=tensor.dtype).reshape(tensor.shape)

@@ -45,6 +45,11 @@ class BridgeRuntime:
         return {name: Tensor(result.dtype, tuple(result.dims), result.data.to_bytes())
                 for name, result in zip(outputs, results)}
 
+    async def run_each(self, graph: str, feeds, outputs: list[str]):
+        # An onnxruntime-web session takes one run at a time; it spreads each over its own threads.
+        for feed in feeds:
+            yield await self.run(graph, feed, outputs)
+
 
 class BridgeEncoder:
     def __init__(self, bridge):

@@ -59,14 +59,17 @@ async def lay_over(cutout: RGBAImage, background: Colour | bytes, *, runtime: Ru
     rows_per_band = max(1, BAND_PIXELS // cutout.width)
     pixels = memoryview(cutout.data).cast("B")
     backdrop_pixels = None if picture is None else memoryview(picture.data).cast("B")
+
+    def band_feeds():
+        # In bands of rows, like compose, to bound memory on huge pictures.
+        for top in range(0, cutout.height, rows_per_band):
+            rows = min(rows_per_band, cutout.height - top)
+            band = slice(top * stride, (top + rows) * stride)
+            backdrop = colour or Tensor("uint8", (rows, cutout.width, 4), backdrop_pixels[band])
+            yield {"rgba": Tensor("uint8", (rows, cutout.width, 4), pixels[band]), "backdrop": backdrop}
+
     flattened = bytearray()
-    # In bands of rows, like compose, to bound memory on huge pictures.
-    for top in range(0, cutout.height, rows_per_band):
-        rows = min(rows_per_band, cutout.height - top)
-        band = slice(top * stride, (top + rows) * stride)
-        backdrop = colour or Tensor("uint8", (rows, cutout.width, 4), backdrop_pixels[band])
-        out = await runtime.run(FLATTEN_GRAPH, {"rgba": Tensor("uint8", (rows, cutout.width, 4), pixels[band]),
-                                                "backdrop": backdrop}, ["rgba_out"])
+    async for out in runtime.run_each(FLATTEN_GRAPH, band_feeds(), ["rgba_out"]):
         flattened += memoryview(out["rgba_out"].data).cast("B")
     return RGBAImage(cutout.width, cutout.height, flattened)
 

@@ -169,20 +169,19 @@ async def run_job(data: bytes, *, runtime: Runtime, decoder: Decoder, options: J
         with watch("mask"):
             alpha = (await runtime.run(graphs["mask"], {
                 "prediction": prediction, "size": int64_vector((image.height, image.width))}, ["alpha"]))["alpha"]
-        composed = bytearray()
         edge_feeds = {
             "background": Tensor("uint8", (4,), bytes(options.background)),
             "radii": int64_vector(edges.blur_radii(image.width, image.height)),
             "block": int64_vector([edges.block_size(image.width, image.height)]),
             "decontamination": Tensor("float32", (), struct.pack("<f", 1.0 if options.decontaminate else 0.0)),
         }
+        band_feeds = ({"rgba": Tensor("uint8", (above + rows + below, image.width, 4), band_pixels),
+                       "alpha": Tensor("float32", (above + rows + below, image.width), band_alpha),
+                       "margins": int64_vector((above, below)), **edge_feeds}
+                      for rows, above, below, band_pixels, band_alpha in _bands(image.data, alpha.data, image.width, image.height))
+        composed = bytearray()
         with watch("compose"):
-            for rows, above, below, band_pixels, band_alpha in _bands(image.data, alpha.data, image.width, image.height):
-                band_rows = above + rows + below
-                out = await runtime.run(graphs["compose"], {
-                    "rgba": Tensor("uint8", (band_rows, image.width, 4), band_pixels),
-                    "alpha": Tensor("float32", (band_rows, image.width), band_alpha),
-                    "margins": int64_vector((above, below)), **edge_feeds}, ["rgba_out"])
+            async for out in runtime.run_each(graphs["compose"], band_feeds, ["rgba_out"]):
                 composed += memoryview(out["rgba_out"].data).cast("B")
         cutout = RGBAImage(image.width, image.height, composed)
 

@@ -4,6 +4,9 @@ The generated graphs are built in-process by the same builders that write the br
 graph files, so the CLI and the web app run identical graphs.
 """
 
+import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import ModelUnavailable
@@ -17,10 +20,12 @@ MODEL_FILES = {model.file: model for model in MODELS.values()}
 class NativeRuntime:
     def __init__(self, folder: Path | None = None):
         self.folder = folder or models_dir()
+        self.cores = os.cpu_count() or 1
         self._sessions = {}
 
-    def _session(self, name: str):
-        if name not in self._sessions:
+    def _session(self, name: str, threads: int = 0):
+        """The session of `name`; `threads` 0 lets onnxruntime use every core for each run."""
+        if (name, threads) not in self._sessions:
             import onnxruntime
 
             if name in MODEL_FILES:
@@ -32,16 +37,36 @@ class NativeRuntime:
                 from .graphs import build_all
 
                 source = build_all()[name].SerializeToString()
-            self._sessions[name] = onnxruntime.InferenceSession(source, providers=["CPUExecutionProvider"])
-        return self._sessions[name]
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = threads
+            self._sessions[name, threads] = onnxruntime.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+        return self._sessions[name, threads]
 
     async def run(self, graph: str, feeds: dict[str, Tensor], outputs: list[str]) -> dict[str, Tensor]:
-        import numpy
+        return _run(self._session(graph), feeds, outputs)
 
-        arrays = {name: numpy.frombuffer(t.data, dtype=t.dtype).reshape(t.shape) for name, t in feeds.items()}
-        results = self._session(graph).run(outputs, arrays)
-        return {name: Tensor(str(array.dtype), tuple(array.shape), numpy.ascontiguousarray(array).tobytes())
-                for name, array in zip(outputs, results)}
+    async def run_each(self, graph: str, feeds, outputs: list[str]):
+        """One run per core at a time, each on a single thread: much of a compose run is
+        operators that use one thread anyway, so on two cores a 12 MP photo's bands took about
+        2.0 s this way against 2.7 s one band at a time on both threads."""
+        feeds = list(feeds)
+        if len(feeds) < 2 or self.cores < 2:
+            for feed in feeds:
+                yield await self.run(graph, feed, outputs)
+            return
+        session = self._session(graph, threads=1)
+        with ThreadPoolExecutor(self.cores) as pool:
+            for result in [pool.submit(_run, session, feed, outputs) for feed in feeds]:
+                yield await asyncio.wrap_future(result)
+
+
+def _run(session, feeds: dict[str, Tensor], outputs: list[str]) -> dict[str, Tensor]:
+    import numpy
+
+    arrays = {name: numpy.frombuffer(t.data, dtype=t.dtype).reshape(t.shape) for name, t in feeds.items()}
+    results = session.run(outputs, arrays)
+    return {name: Tensor(str(array.dtype), tuple(array.shape), numpy.ascontiguousarray(array).tobytes())
+            for name, array in zip(outputs, results)}
 
 
 class PillowEncoder:

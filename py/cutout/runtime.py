@@ -5,6 +5,7 @@ Natively `cutout.native` implements them with onnxruntime and Pillow; in the bro
 and the browser's image decoders). The pipeline in `cutout.job` sees only these.
 """
 
+from collections.abc import AsyncIterator, Iterable
 from typing import Protocol
 
 from .image import RGBAImage
@@ -15,6 +16,10 @@ from .tensor import Tensor
 class Runtime(Protocol):
     async def run(self, graph: str, feeds: dict[str, Tensor], outputs: list[str]) -> dict[str, Tensor]:
         """Run the ONNX file named `graph` (a generated graph or a model file) and return `outputs`."""
+
+    def run_each(self, graph: str, feeds: Iterable[dict[str, Tensor]], outputs: list[str]) -> AsyncIterator[dict[str, Tensor]]:
+        """Run `graph` once per feed, each run independent of the others (the bands of one picture),
+        and yield the `outputs` of each in the order of `feeds`."""
 
 
 class Decoder(Protocol):
