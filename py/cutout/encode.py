@@ -65,11 +65,12 @@ def verify_png(png: bytes, source: RGBAImage) -> None:
         raise EncodeFailure(f"the encoded PNG is {width}×{height}, expected {source.width}×{source.height}")
     if (depth, colour, interlace) != (BIT_DEPTH, COLOUR_TYPE_RGBA, 0):
         raise EncodeFailure("the encoded PNG is not 8-bit non-interlaced RGBA")
+    stride = width * 4
     try:
-        raw = zlib.decompress(b"".join(payload for kind, payload in chunks if kind == b"IDAT"))
+        # Sized up front: growing the buffer step by step took a fifth longer on 12 MP.
+        raw = zlib.decompress(b"".join(payload for kind, payload in chunks if kind == b"IDAT"), bufsize=height * (stride + 1))
     except zlib.error as error:
         raise EncodeFailure(f"the encoded PNG's pixel data does not decompress: {error}") from None
-    stride = width * 4
     if len(raw) != height * (stride + 1):
         raise EncodeFailure("the encoded PNG holds the wrong amount of pixel data")
     # Rows compared as bytes (memcmp): comparing memoryviews goes item by item, about 9× slower.
