@@ -24,8 +24,11 @@ export function seconds(since) {
   return Math.round(performance.now() - since) / 1000;
 }
 
-function pixelsOf(bitmap) {
-  const straight = straightPixels(bitmap);
+// A canvas hands back premultiplied pixels, so a picture that may be transparent is read through
+// WebGL instead; an opaque one (a JPEG) reads the same either way, and the canvas took 60–90 ms
+// on 12 MP in headless Chromium against 450–830 ms for the WebGL readback.
+function pixelsOf(bitmap, mayBeTransparent = true) {
+  const straight = mayBeTransparent ? straightPixels(bitmap) : null;
   if (straight) {
     bitmap.close();
     return straight;
@@ -52,7 +55,7 @@ async function decode(data, mime, label) {
   } finally {
     view.release();
   }
-  return pixelsOf(bitmap);
+  return pixelsOf(bitmap, mime !== 'image/jpeg');
 }
 
 async function resize(data, width, height, newWidth, newHeight) {
