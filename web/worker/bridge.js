@@ -189,6 +189,12 @@ export function createBridge({ ort, backend, model, graphs = [], fail, report })
         throw coded('backend-failure', `${runsOn} failed running ${file}: ${error.message}`);
       } finally {
         views.forEach((view) => view.release());
+        // The network runs once a job: its session's memory (hundreds of MB for ISNet) goes back
+        // to the heap, where the edge graphs that follow reuse it instead of growing the heap.
+        if (await isNetwork(file)) {
+          sessions.delete(file);
+          await ready.release();
+        }
       }
     },
   };
