@@ -15,6 +15,9 @@ from .tensor import Tensor
 from .vendor import is_cached, models_dir
 
 MODEL_FILES = {model.file: model for model in MODELS.values()}
+# Runs with bigger feeds go one at a time: a run's working memory is many times its feeds, and two
+# bands of a 48 MP photo (18 MP each with their context rows) at once took about 1 GB more.
+PARALLEL_FEED_BYTES = 64 * 2**20
 
 
 class NativeRuntime:
@@ -50,7 +53,8 @@ class NativeRuntime:
         operators that use one thread anyway, so on two cores a 12 MP photo's bands took about
         2.0 s this way against 2.7 s one band at a time on both threads."""
         feeds = list(feeds)
-        if len(feeds) < 2 or self.cores < 2:
+        largest = max((sum(len(memoryview(t.data).cast("B")) for t in feed.values()) for feed in feeds), default=0)
+        if len(feeds) < 2 or self.cores < 2 or largest > PARALLEL_FEED_BYTES:
             for feed in feeds:
                 yield await self.run(graph, feed, outputs)
             return
