@@ -18,7 +18,8 @@ export function createEditSession({ result, decontaminate, onPixels, onStatus })
   const source = new Uint8Array(result.source);
   const mask = new Float32Array(result.mask);
   const pixels = new Uint8Array(result.pixels);
-  // The worker lives while the editor is open: started by the first edit, ended by release().
+  // The worker lives while the editor is open: started by prepare() as it opens (or by the first
+  // edit after a release()), ended by release().
   let refinerInstance = null;
   const refiner = () => (refinerInstance ??= createRefiner({ source, mask, width, height }));
   const done = []; // { edit, region, pixelsBefore, pixelsAfter }
@@ -105,12 +106,12 @@ export function createEditSession({ result, decontaminate, onPixels, onStatus })
       refinerInstance = null;
     },
 
-    /** Ends everything now (another image is shown): queued refinements are dropped. */
     /** Starts the refinement worker ahead of the first edit (it loads ONNX Runtime and the graph). */
     prepare() {
       refiner();
     },
 
+    /** Ends everything now (another image is shown): queued refinements are dropped. */
     discard() {
       closed = true;
       refinerInstance?.close();
