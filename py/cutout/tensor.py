@@ -19,8 +19,12 @@ class Tensor:
         expected = ITEM_SIZE[self.dtype]
         for dim in self.shape:
             expected *= dim
-        if len(memoryview(self.data).cast("B")) != expected:
-            raise ValueError(f"tensor {self.dtype}{list(self.shape)} needs {expected} bytes, got {len(self.data)}")
+        if self.nbytes != expected:
+            raise ValueError(f"tensor {self.dtype}{list(self.shape)} needs {expected} bytes, got {self.nbytes}")
+
+    @property
+    def nbytes(self) -> int:
+        return len(memoryview(self.data).cast("B"))
 
 
 def int64_vector(values) -> Tensor:

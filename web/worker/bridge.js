@@ -193,7 +193,7 @@ export function createBridge({ ort, backend, model, graphs = [], fail, report })
         // to the heap, where the edge graphs that follow reuse it instead of growing the heap.
         if (await isNetwork(file)) {
           sessions.delete(file);
-          await ready.release();
+          await ready.release().catch(() => {}); // a failed release costs memory, never the job
         }
       }
     },

@@ -11,7 +11,7 @@ from .builder import GraphBuilder
 
 
 def resize_smooth(g: GraphBuilder, image: str, sizes: str, out: str) -> str:
-    """Resizes `image` to the int64 shape `sizes` (same rank; two axes at most may change)."""
+    """Resizes `image` to the int64 shape `sizes` (same rank; only the last two axes may change)."""
     no_roi = no_scales = ""
     return g.op(
         "Resize", image, no_roi, no_scales, sizes, out=out,
