@@ -104,11 +104,11 @@ def swapped_rgb_profile() -> bytes:
     return header + struct.pack(">I", len(tags)) + table + body
 
 
-def _colour_managed() -> tuple[Case, bytes]:
-    data = imagefiles.encode(imagefiles.marked_picture(), "PNG", icc_profile=swapped_rgb_profile())
+def _colour_managed(pillow_format: str, extension: str, **options) -> tuple[Case, bytes]:
+    data = imagefiles.encode(imagefiles.marked_picture(), pillow_format, icc_profile=swapped_rgb_profile(), **options)
     # Colour conversions round differently (LittleCMS natively, skcms in Chromium): lossy tolerance.
-    case = Case("png_icc_profile", "PNG with an ICC profile (red and green swapped): converted to sRGB", "png", True,
-                lossy=True, colours=((0, 255, 0), (255, 0, 0), (0, 0, 255)))
+    case = Case(f"{extension}_icc_profile", f"{pillow_format} with an ICC profile (red and green swapped): converted to sRGB",
+                extension, True, lossy=True, colours=((0, 255, 0), (255, 0, 0), (0, 0, 255)))
     return case, data
 
 
@@ -124,7 +124,7 @@ def cases() -> dict[str, tuple[Case, bytes]]:
         _decodes("png_grey_alpha", "PNG, grey + alpha", "png"),
         _decodes("png_1bit", "PNG, 1-bit black and white", "png", browser=False),
         _decodes("png_palette_transparent_green", "PNG, palette with a transparent entry", "png"),
-        _colour_managed(),
+        _colour_managed("PNG", "png"),
         _decodes("png_16bit_grey", "PNG, 16-bit grey ramp", "png", orientation=None, width=256, height=1),
         _decodes("png_16bit_rgb", "PNG, 16-bit RGB", "png", browser=False, orientation=None, width=2, height=1),
         _decodes("jpeg_baseline", "JPEG, baseline", "jpg", lossy=True),
@@ -139,6 +139,7 @@ def cases() -> dict[str, tuple[Case, bytes]]:
         _oriented("AVIF", "avif", 6, True, browser=False),
         _decodes("heic", "HEIC (HEVC in HEIF)", "heic", lossy=True),
         _oriented("HEIF", "heic", 6, True, browser=True),
+        _colour_managed("HEIF", "heic", quality=95),
         _decodes("gif", "GIF, one frame", "gif"),
         _decodes("gif_animated", "GIF, animated: the first frame, with a notice", "gif", orientation=None,
                  width=24, height=16, notice="only its first frame"),
@@ -150,6 +151,7 @@ def cases() -> dict[str, tuple[Case, bytes]]:
         _decodes("bmp_os2", "BMP, OS/2 header", "bmp", browser=False),
         _decodes("tiff", "TIFF, RGBA", "tif"),
         _oriented("TIFF", "tif", 5, False, browser=True),
+        _colour_managed("TIFF", "tif"),
         _refused("empty", "0 bytes", "png", b"", "corrupt-image", "the file is empty (0 bytes)"),
         _refused("truncated_png", "PNG cut off inside its header", "png", samples["png_rgba"].data[:20],
                  "corrupt-image", "the PNG file is truncated"),

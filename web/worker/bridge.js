@@ -8,7 +8,7 @@
 
 import { WASM_MT, WASM_ST, WEBGPU, sessionOptions, simulateFailure, threadsFor } from '../backends.js';
 import * as modelStore from '../model-store.js';
-import { decoderFor, straightPixels } from './decoders.js';
+import { decoderFor, straightPixels, withProfile } from './decoders.js';
 
 // 'default' colour conversion: an embedded ICC profile is converted to sRGB, as cutout.decode does natively.
 const DECODE_OPTIONS = { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'default' };
@@ -48,8 +48,13 @@ async function decode(data, mime, label) {
   const view = data.getBuffer('u8');
   let bitmap;
   try {
-    if (ownDecoder) return await ownDecoder(view.data);
-    bitmap = await createImageBitmap(new Blob([view.data], { type: mime }), DECODE_OPTIONS);
+    if (ownDecoder) {
+      const decoded = await ownDecoder(view.data);
+      if (!decoded.iccProfile) return decoded;
+      bitmap = await createImageBitmap(await withProfile(decoded), DECODE_OPTIONS);
+    } else {
+      bitmap = await createImageBitmap(new Blob([view.data], { type: mime }), DECODE_OPTIONS);
+    }
   } catch (error) {
     throw coded('corrupt-image', `this ${label} could not be decoded (${error.message})`);
   } finally {

@@ -4,7 +4,8 @@
 // copies them to vendor/ (precached, so they work offline).
 //
 // A decoder takes the file's bytes and returns { width, height, pixels } with straight RGBA
-// pixels, oriented as the file says, as bridge.js decode() returns for every format.
+// pixels, oriented as the file says, as bridge.js decode() returns for every format, plus
+// `iccProfile` where the file embeds one: its colours are not sRGB yet (see `withProfile`).
 
 const VENDOR = new URL('../vendor/', import.meta.url);
 
@@ -23,9 +24,32 @@ async function decodeHeic(bytes) {
       primary.display({ data: new Uint8ClampedArray(width * height * 4), width, height },
         (result) => (result ? resolve(result) : reject(new Error('libheif could not decode its picture'))));
     });
-    return { width, height, pixels: decoded.data };
+    return { width, height, pixels: decoded.data, iccProfile: heicProfile(libheif, primary.handle) };
   } finally {
     images.forEach((image) => image.free());
+  }
+}
+
+// 'prof' as libheif's heif_color_profile_type: an ICC profile ('nclx' profiles name standard
+// colour spaces and are left as they are, as pillow-heif does natively).
+const HEIF_ICC_PROFILE = 0x70726f66;
+
+/** The ICC profile of a libheif image handle, or undefined. */
+function heicProfile(libheif, handle) {
+  // libheif-js wraps no profile call, so this calls libheif's C API: the handle's pointer is
+  // embind's, and heif_error comes back through a pointer passed first (the wasm32 C ABI).
+  const pointer = handle.$$.ptr;
+  if (libheif._heif_image_handle_get_color_profile_type(pointer) !== HEIF_ICC_PROFILE) return undefined;
+  const size = libheif._heif_image_handle_get_raw_color_profile_size(pointer);
+  const error = libheif._malloc(16);
+  const profile = libheif._malloc(size);
+  try {
+    libheif._heif_image_handle_get_raw_color_profile(error, pointer, profile);
+    const code = new Int32Array(libheif.HEAPU8.buffer, error, 1)[0];
+    return code === 0 ? libheif.HEAPU8.slice(profile, profile + size) : undefined;
+  } finally {
+    libheif._free(profile);
+    libheif._free(error);
   }
 }
 
@@ -76,7 +100,59 @@ async function decodeTiff(bytes) {
   UTIF.decodeImage(buffer, first);
   if (!first.width || !first.height) throw new Error('its first picture could not be read');
   const pixels = UTIF.toRGBA8(first);
-  return oriented(pixels, first.width, first.height, first.t274?.[0] ?? 1);
+  const iccProfile = first.t34675; // InterColorProfile, as UTIF reads it: the profile's bytes
+  return { ...oriented(pixels, first.width, first.height, first.t274?.[0] ?? 1), iccProfile };
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, byte) => {
+  let crc = byte;
+  for (let bit = 0; bit < 8; bit += 1) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
+  return crc;
+});
+
+function crc32(bytes, crc = 0xffffffff) {
+  for (let i = 0; i < bytes.length; i += 1) crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return crc;
+}
+
+async function zlibCompressed(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream('deflate'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+function pngChunk(type, data) {
+  const head = new Uint8Array(8);
+  const view = new DataView(head.buffer);
+  view.setUint32(0, data.length);
+  head.set([...type].map((letter) => letter.charCodeAt(0)), 4);
+  const tail = new Uint8Array(4);
+  new DataView(tail.buffer).setUint32(0, (crc32(data, crc32(head.subarray(4))) ^ 0xffffffff) >>> 0);
+  return [head, data, tail];
+}
+
+/**
+ * A decoded picture with an ICC profile as a PNG that carries the profile (iCCP): decoding that
+ * with createImageBitmap converts it to sRGB with the browser's own colour management, as JPEG,
+ * PNG and WebP profiles are converted, and as cutout.decode converts every profile natively.
+ */
+export async function withProfile({ width, height, pixels, iccProfile }) {
+  const header = new Uint8Array(13);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  header.set([8, 6, 0, 0, 0], 8); // 8-bit RGBA, no interlace
+  const name = new TextEncoder().encode('ICC profile\0');
+  const compressedProfile = await zlibCompressed(iccProfile);
+  const profileChunk = new Uint8Array(name.length + 1 + compressedProfile.length);
+  profileChunk.set(name);
+  profileChunk.set(compressedProfile, name.length + 1); // compression method 0 between them
+  const stride = width * 4;
+  const rows = new Uint8Array(height * (stride + 1)); // each row after its filter type, 0 (none)
+  for (let row = 0; row < height; row += 1) rows.set(pixels.subarray(row * stride, (row + 1) * stride), row * (stride + 1) + 1);
+  const parts = [new Uint8Array(PNG_SIGNATURE), ...pngChunk('IHDR', header), ...pngChunk('iCCP', profileChunk),
+    ...pngChunk('IDAT', await zlibCompressed(rows)), ...pngChunk('IEND', new Uint8Array())];
+  return new Blob(parts, { type: 'image/png' });
 }
 
 const DECODERS = { 'image/heic': decodeHeic, 'image/tiff': decodeTiff };
