@@ -43,16 +43,33 @@ async function detectBackends() {
 
 let detected = null;
 
+// Backends that failed a job on this page, with the failure's message: later jobs skip them rather
+// than fail the same way again (a GPU that lost its device or lacks an operator stays so).
+const failedOnThisPage = new Map();
+
+/** Records that `backend` failed a job: later jobs of this page leave it out. */
+export function rememberFailure(backend, reason) {
+  failedOnThisPage.set(backend, reason);
+}
+
+/** The backends left out after an earlier failure on this page, as [{ from, reason }]. */
+export function earlierFailures() {
+  return [...failedOnThisPage].map(([from, reason]) => ({ from, reason }));
+}
+
 /**
  * The ordered backend list for jobs on this device. `?backend=NAME` forces the list to start at
- * NAME (even where detection would skip it), followed by the detected backends after it.
+ * NAME (even where detection would skip it), followed by the detected backends after it. A
+ * backend that failed earlier on this page is left out, forced or not.
  */
 export async function backendsForThisDevice(search) {
   detected ??= detectBackends();
   const available = await detected;
   const forced = testSwitches(search).backend;
-  if (!ORDER.includes(forced)) return available;
-  return [forced, ...available.filter((backend) => ORDER.indexOf(backend) > ORDER.indexOf(forced))];
+  const list = ORDER.includes(forced)
+    ? [forced, ...available.filter((backend) => ORDER.indexOf(backend) > ORDER.indexOf(forced))]
+    : available;
+  return list.filter((backend) => !failedOnThisPage.has(backend));
 }
 
 /** Whether a backend failure of a job on `backends` would be retried. */

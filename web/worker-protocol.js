@@ -1,7 +1,7 @@
 // The page side of a job (docs/web-contract.md): one fresh module worker per job, terminated
 // when the job ends, and the retry on the next backend after a WebGPU failure (rule in backends.js).
 
-import { fallbackAfter, mayFallBack, testSwitches } from './backends.js';
+import { fallbackAfter, mayFallBack, rememberFailure, testSwitches } from './backends.js';
 
 const WORKER_URL = new URL('./worker/worker.js', import.meta.url);
 const CANCELLED = { code: 'cancelled', message: 'the job was cancelled' };
@@ -122,7 +122,8 @@ export function runWorkerJob(kind, job, { transfer = [], onEvent = () => {} } = 
 }
 
 /**
- * Runs one cutout job, retrying on the next backend after a WebGPU failure. `bytes` (an
+ * Runs one cutout job, retrying on the next backend after a WebGPU failure (which later jobs of
+ * this page then skip, see backends.js). `bytes` (an
  * ArrayBuffer) is transferred to the worker. Returns `{ done: Promise<result>, cancel() }`;
  * `done` rejects with `{ code, message }`.
  */
@@ -159,6 +160,7 @@ export function startJob({ name, bytes, model, background, decontaminate = true,
         } catch (failure) {
           const rest = cancelled ? null : fallbackAfter(backendList, failure);
           if (!rest) throw failure;
+          rememberFailure(backendList[0], failure.message);
           fallback = { fallbackFrom: backendList[0], reason: failure.message };
           backendList = rest;
         }

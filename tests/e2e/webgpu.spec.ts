@@ -1,4 +1,5 @@
 import { expect } from '@playwright/test';
+import { basename } from 'node:path';
 import { cutOut, downloadCutout, expectSoftCutout, jobWorkers, openApp, recordWorkers, test } from './app';
 import { photo } from './photos';
 
@@ -30,7 +31,7 @@ test('the Fast model runs on WebGPU', async ({ page }) => {
 
 // Neither fault case runs a network on SwiftShader: the switch throws before WebGPU would.
 for (const [step, when] of [['session', 'creating its session'], ['run', 'during the run']]) {
-  test(`when WebGPU fails ${when}, the job completes on WASM once and says so`, async ({ page }) => {
+  test(`when WebGPU fails ${when}, the job completes on WASM once, says so, and later jobs skip WebGPU`, async ({ page }) => {
     await recordWorkers(page);
     await openApp(page, `?backend=webgpu&fail=webgpu-${step}`);
     const input = photo('astronaut');
@@ -40,5 +41,14 @@ for (const [step, when] of [['session', 'creating its session'], ['run', 'during
     await expect(page.getByTestId('backend-warning')).toContainText(`at ${step}`);
     expect((await jobWorkers(page)).length, 'one WebGPU attempt, then one WASM job').toBe(2);
     expectSoftCutout((await downloadCutout(page)).bytes, input);
+
+    // The page remembers: the next job goes straight to WASM and says why.
+    const next = photo('coffee');
+    await cutOut(page, next, 'fast');
+    await expect(page.getByTestId('result-file')).toHaveText(basename(next.path));
+    await expect(page.getByTestId('result-backend')).toHaveText(/^WASM/);
+    await expect(page.getByTestId('backend-warning')).toContainText('WebGPU failed on this device in an earlier job');
+    expect((await jobWorkers(page)).length, 'no second WebGPU attempt').toBe(3);
+    expectSoftCutout((await downloadCutout(page)).bytes, next);
   });
 }

@@ -4,7 +4,7 @@
 
 import { exportCutout, FORMATS } from '../export.js';
 import { dropPreparedJob, prepareNextJob, runWorkerJob, startJob } from '../worker-protocol.js';
-import { backendsForThisDevice } from '../backends.js';
+import { backendsForThisDevice, earlierFailures } from '../backends.js';
 import * as modelStore from '../model-store.js';
 import { setUpDropPanel } from './drop-panel.js';
 import { sentenceCase } from './format.js';
@@ -108,7 +108,9 @@ async function runItem(item, modelPanel) {
   let cancelled = false;
   job.cancel = () => { cancelled = true; };
   const startedAt = performance.now();
-  let fallback = null;
+  // A backend that failed an earlier job is left out of this one: say so as if it failed here.
+  const [earlier] = earlierFailures();
+  let fallback = earlier ? { ...earlier, earlier: true } : null;
   progress.start(item.file.name);
   if (following) showItem(item);
   else render();

@@ -13,7 +13,8 @@ function capabilityWarning(result, fallback) {
   const ranOn = describeBackend(result.backend, result.threads);
   if (fallback) {
     const why = fallback.reason ? ` (${fallback.reason})` : '';
-    return `${describeBackend(fallback.from)} failed on this device${why}, so the cutout was made on ${ranOn} instead.`;
+    const when = fallback.earlier ? ' in an earlier job' : '';
+    return `${describeBackend(fallback.from)} failed on this device${when}${why}, so the cutout was made on ${ranOn} instead.`;
   }
   if (result.backend === 'wasm-st' && !window.crossOriginIsolated) {
     return 'Only one thread was used because this page is not cross-origin isolated. '
