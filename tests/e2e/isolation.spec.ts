@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect, type Page, type Worker } from '@playwright/test';
 import { cutOut, jobWorkers, openApp, recordWorkers, test, workerRecords } from './app';
 import { photo, type PhotoName } from './photos';
@@ -48,4 +49,25 @@ test('three jobs in a row run in three distinct workers, each terminated afterwa
   const records = await workerRecords(page);
   expect(started).toHaveLength(records.length);
   await expect.poll(() => closed.size, { message: 'every job worker has closed' }).toBe(records.length);
+});
+
+test('a worker prepared ahead grows its ONNX Runtime heap before the job; a worker started with its job does not', async ({ page }) => {
+  await openApp(page);
+  const input = photo('astronaut');
+  await cutOut(page, input, 'fast'); // stores the model, which a prepared worker needs
+  const timings = await page.evaluate(async (base64) => {
+    const { dropPreparedJob, prepareNextJob, startJob } = await import('/worker-protocol.js');
+    const { backendsForThisDevice } = await import('/backends.js');
+    const backends = await backendsForThisDevice();
+    const bytes = () => Uint8Array.from(atob(base64), (letter) => letter.charCodeAt(0)).buffer;
+    const run = () => startJob({ name: 'astronaut.jpg', bytes: bytes(), model: 'fast', background: [0, 0, 0, 0], backends }).done;
+    if (!(await prepareNextJob({ model: 'fast', backend: backends[0] }))) throw new Error('the prepared worker failed');
+    const prepared = await run();
+    dropPreparedJob();
+    const unprepared = await run();
+    return [prepared, unprepared].map(({ preparedAhead, timings }) => ({ preparedAhead, reserved: timings['heap reserve'] ?? null }));
+  }, readFileSync(input.path).toString('base64'));
+  expect(timings[0].preparedAhead).toBe(true);
+  expect(timings[0].reserved, 'seconds the prepared worker spent growing its heap').toBeGreaterThan(0);
+  expect(timings[1]).toEqual({ preparedAhead: false, reserved: null });
 });

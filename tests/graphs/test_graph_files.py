@@ -8,7 +8,7 @@ import pytest
 from onnx import TensorProto
 
 from cutout.graphs import build_all, serialise
-from cutout.models import FLATTEN_GRAPH, MODELS, graph_names
+from cutout.models import FLATTEN_GRAPH, HEAP_GRAPH, MODELS, graph_names
 
 FLOAT, INT64, UINT8 = TensorProto.FLOAT, TensorProto.INT64, TensorProto.UINT8
 PY_ROOT = Path(__file__).resolve().parents[2] / "py"
@@ -34,6 +34,7 @@ SIGNATURES = {
         [("rgba", UINT8, ["h", "w", 4]), ("backdrop", UINT8, ["bh", "bw", 4])],
         [("rgba_out", UINT8, ["h", "w", 4])],
     ),
+    "heap.onnx": ([("floats", INT64, [1])], [("largest", FLOAT, [1])]),
 }
 
 
@@ -45,7 +46,7 @@ def signature(values) -> list:
 
 
 def test_one_graph_per_file_the_pipeline_asks_for(graphs):
-    wanted = {name for model in MODELS.values() for name in graph_names(model).values()} | {FLATTEN_GRAPH}
+    wanted = {name for model in MODELS.values() for name in graph_names(model).values()} | {FLATTEN_GRAPH, HEAP_GRAPH}
     assert set(graphs) == wanted == set(SIGNATURES)
 
 

@@ -8,12 +8,17 @@ import { createBridge, seconds } from './bridge.js';
 import { bootPython } from './python.js';
 
 const ignore = () => {};
+// A worker prepared ahead keeps the heap it reserved (bridge.reserveHeap, up to 0.8 GB) while the
+// page idles: only on a device with at least this much memory, in GB (navigator.deviceMemory;
+// where a browser does not tell, as where the page prepares a worker at all).
+const HEAP_RESERVE_MIN_DEVICE_MEMORY_GB = 8;
 
 /**
  * Starts everything a job on `model` and `backend` needs. Events raised meanwhile (a model
  * download, say) wait for the job to `attach` its `post`; failures surface when the job awaits them.
+ * `ahead`: the page prepares this worker before its job, while it idles; the heap is reserved then.
  */
-export function prepareCutoutJob({ model, backend, fail = '' }) {
+export function prepareCutoutJob({ model, backend, fail = '' }, { ahead = false } = {}) {
   const started = performance.now();
   const waiting = [];
   let forward = (event) => waiting.push(event);
@@ -26,15 +31,18 @@ export function prepareCutoutJob({ model, backend, fail = '' }) {
     const python = bootPython(bridge, bridge.timings);
     preparationFailure.catch(ignore); // both surface in the job's race
     python.catch(ignore);
-    return { bridge, preparationFailure, python, sessions };
+    const roomy = (navigator.deviceMemory ?? HEAP_RESERVE_MIN_DEVICE_MEMORY_GB) >= HEAP_RESERVE_MIN_DEVICE_MEMORY_GB;
+    // After the rest, so that it never delays them; a failure only costs the speed it would give.
+    const heapReserved = ahead && roomy ? Promise.all([sessions, python]).then(() => bridge.reserveHeap()).catch(ignore) : null;
+    return { bridge, preparationFailure, python, sessions, heapReserved };
   })();
   ready.catch(ignore);
   return {
     setup: { model, backend, fail },
     started,
     ready,
-    /** Resolves when Python has booted and every session exists; rejects if any of it failed. */
-    whenReady: ready.then(({ sessions, python }) => Promise.all([sessions, python])),
+    /** Resolves when Python has booted, every session exists and the heap is reserved; rejects if any of it failed. */
+    whenReady: ready.then(({ sessions, python, heapReserved }) => Promise.all([sessions, python, heapReserved])),
     attach(postEvent) {
       forward = postEvent;
       waiting.splice(0).forEach(postEvent);
@@ -60,7 +68,8 @@ export async function runCutoutJob(job, post, prepared = null) {
   postEvent({ type: 'backend', backend, threads: threadsFor(backend) });
   preparation.attach(postEvent);
 
-  const { bridge, preparationFailure, python } = await preparation.ready;
+  const { bridge, preparationFailure, python, heapReserved } = await preparation.ready;
+  await heapReserved; // a job that arrives meanwhile starts once the heap is grown
   const pipeline = python.then(({ run }) => run(new Uint8Array(bytes), { model, background, decontaminate, fail }));
   const output = await Promise.race([pipeline, preparationFailure]);
   if (output.error) throw output.error;

@@ -30,7 +30,7 @@ self.onmessage = async ({ data }) => {
   try {
     if (data.type === 'prepare') {
       if (prepared || !PREPARATIONS[data.kind]) throw new Error(`a worker cannot prepare a “${data.kind}” job`);
-      prepared = { kind: data.kind, preparation: PREPARATIONS[data.kind](data.setup) };
+      prepared = { kind: data.kind, preparation: PREPARATIONS[data.kind](data.setup, { ahead: true }) };
       // Tells the page how the preparation went; a failure itself surfaces in the job.
       prepared.preparation.whenReady.then(() => post({ type: 'prepared', ok: true }), () => post({ type: 'prepared', ok: false }));
       return;

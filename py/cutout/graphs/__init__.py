@@ -8,8 +8,8 @@ build step and the tests import it, never the pipeline itself (it reads `models.
 
 import onnx
 
-from ..models import FLATTEN_GRAPH, MODELS, graph_names
-from . import compose, flatten, mask, pre
+from ..models import FLATTEN_GRAPH, HEAP_GRAPH, MODELS, graph_names
+from . import compose, flatten, heap, mask, pre
 
 _BUILDERS = {
     "pre": pre.build,
@@ -26,6 +26,7 @@ def build_all() -> dict[str, onnx.ModelProto]:
             if file_name not in graphs:
                 graphs[file_name] = _BUILDERS[role](model)
     graphs[FLATTEN_GRAPH] = flatten.build()  # the export stage's, for any model
+    graphs[HEAP_GRAPH] = heap.build()  # the browser's prepared job worker's, for any model
     return graphs
 
 
