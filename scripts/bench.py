@@ -101,7 +101,7 @@ def browser_speed(ctx) -> dict:
                    "each run opens a new page: cold = its first job (assets already in the browser's caches, worker "
                    "start and model load included), warm = its second job: imgly keeps its session; Cutout runs "
                    "each job in a fresh worker by design, and takes the one the app prepares while idle between "
-                   "drops (Python booted, sessions created; the clock starts once it is ready). Time from the call "
+                   "drops (Python booted, sessions created, ONNX Runtime's heap grown; the clock starts once it is ready). Time from the call "
                    "to the PNG, image bytes already in memory."),
         "imgly": {**versions, "threads": THREADS, "config": {"model": "medium", "proxyToWorker": True}},
         "results": raw["results"],
