@@ -30,6 +30,20 @@ def test_png_round_trips_through_pillow_exactly(width, height):
     assert decoded.tobytes() == bytes(image.data)
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 40), st.integers(1, 600))
+def test_png_deflated_in_many_pieces_round_trips_and_threads_change_no_byte(width, height, piece_bytes):
+    image = random_image(width, height)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("cutout.encode.PIECE_BYTES", piece_bytes)
+        patch.setattr("cutout.encode.os.cpu_count", lambda: 1)
+        one_by_one = encode_verified_png(image)
+        patch.setattr("cutout.encode.os.cpu_count", lambda: 4)
+        threaded = encode_verified_png(image)
+    assert threaded == one_by_one
+    assert Image.open(io.BytesIO(threaded)).tobytes() == bytes(image.data)
+
+
 def test_straight_alpha_keeps_colour_under_zero_alpha():
     image = RGBAImage(2, 1, bytes([200, 10, 20, 0, 1, 2, 3, 128]))
     decoded = Image.open(io.BytesIO(encode_png(image)))
