@@ -62,8 +62,9 @@ async def _cut_out(data: bytes, args, runtime, decoder, encoder, progress):
 
 async def _remove(args) -> int:
     from .decode import PillowDecoder
-    from .native import NativeRuntime, PillowEncoder
+    from .native import NativeRuntime, PillowEncoder, keep_big_buffers_in_the_heap
 
+    keep_big_buffers_in_the_heap()
     runtime, decoder, encoder = NativeRuntime(), PillowDecoder(), PillowEncoder()
     progress = Progress(len(args.inputs), quiet=args.quiet)
     items: list[batch.BatchItem] = []

@@ -5,7 +5,9 @@ graph files, so the CLI and the web app run identical graphs.
 """
 
 import asyncio
+import ctypes
 import os
+import platform
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,6 +20,26 @@ MODEL_FILES = {model.file: model for model in MODELS.values()}
 # Runs with bigger feeds go one at a time: a run's working memory is many times its feeds, and two
 # bands of a 48 MP photo (18 MP each with their context rows) at once took about 1 GB more.
 PARALLEL_FEED_BYTES = 64 * 2**20
+# glibc's mallopt parameters (malloc.h).
+M_TOP_PAD, M_MMAP_THRESHOLD, M_ARENA_MAX = -2, -3, -8
+
+
+def keep_big_buffers_in_the_heap() -> None:
+    """Let glibc serve big buffers from one heap, for a process that cuts out many pictures.
+
+    By default glibc maps each buffer over 32 MB afresh and unmaps it when freed, and threads (the
+    parallel compose bands) get heaps of their own, which map anything over 64 MB: so every picture
+    page-faulted its big buffers in again, and the kernel's time was a third of a 12 MP batch here.
+    From one heap, a freed buffer is reused by the next stage, band and picture: a batch of four
+    12 MP photos took 10–11 s against 13–14.5 s, and its peak RSS fell from 2.1 to 1.4 GB.
+    Process-wide, so only the CLI calls it; other C libraries (macOS, musl) are left alone.
+    """
+    if platform.libc_ver()[0] != "glibc":
+        return
+    libc = ctypes.CDLL(None)
+    libc.mallopt(M_MMAP_THRESHOLD, 1 << 30)
+    libc.mallopt(M_ARENA_MAX, 1)
+    libc.mallopt(M_TOP_PAD, 64 << 20)  # spare room at the heap's top, not given back at each free
 
 
 class NativeRuntime:
@@ -42,6 +64,9 @@ class NativeRuntime:
                 source = build_all()[name].SerializeToString()
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = threads
+            # Without per-session arenas, the sessions share freed memory through malloc: each arena
+            # kept its own peak for good, and a 12 MP photo's peak RSS was twice as high.
+            options.enable_cpu_mem_arena = False
             self._sessions[name, threads] = onnxruntime.InferenceSession(source, options, providers=["CPUExecutionProvider"])
         return self._sessions[name, threads]
 
