@@ -1,5 +1,8 @@
 import { test as base, expect, type Page } from '@playwright/test';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { alphaHistogram, readRgbaPng } from './png';
 import type { Photo } from './photos';
 
@@ -51,6 +54,13 @@ export async function downloadCutout(page: Page): Promise<{ name: string; bytes:
   await page.getByTestId('download').click();
   const download = await downloading;
   return { name: download.suggestedFilename(), bytes: readFileSync(await download.path()) };
+}
+
+// Unzipped by Python's zipfile, independently of the app's own code path: each entry's bytes by name.
+export function readZip(path: string): Record<string, Buffer> {
+  const folder = mkdtempSync(join(tmpdir(), 'cutout-zip-'));
+  execFileSync('python3', ['-m', 'zipfile', '-e', path, folder]);
+  return Object.fromEntries(readdirSync(folder).map((name) => [name, readFileSync(join(folder, name))]));
 }
 
 // A real cutout of a photo: the input's size, RGBA, a clear background, a solid subject, and soft

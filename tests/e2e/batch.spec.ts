@@ -1,9 +1,7 @@
 import { expect, type Page } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { cutOut, expectSoftCutout, jobWorkers, openApp, recordWorkers, test } from './app';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { cutOut, expectSoftCutout, jobWorkers, openApp, readZip, recordWorkers, test } from './app';
 import { photo, type Photo } from './photos';
 
 // The batch queue: many files, one worker each, failures listed, and one ZIP made by Python.
@@ -12,13 +10,6 @@ const BATCH_TIMEOUT_MS = 900_000;
 
 // Playwright takes paths or buffers in one call, never both.
 const asUpload = ({ path }: Photo, name = basename(path)) => ({ name, mimeType: 'application/octet-stream', buffer: readFileSync(path) });
-
-// Unzipped by Python's zipfile, independently of the app's own code path: each entry's bytes by name.
-function readZip(path: string): Record<string, Buffer> {
-  const folder = mkdtempSync(join(tmpdir(), 'cutout-batch-zip-'));
-  execFileSync('python3', ['-m', 'zipfile', '-e', path, folder]);
-  return Object.fromEntries(readdirSync(folder).map((name) => [name, readFileSync(join(folder, name))]));
-}
 
 const statuses = (page: Page) => page.getByTestId('queue-item-status').allInnerTexts();
 

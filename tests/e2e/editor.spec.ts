@@ -1,5 +1,7 @@
 import { expect, type Page } from '@playwright/test';
-import { cutOut, downloadCutout, openApp, test } from './app';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { cutOut, downloadCutout, openApp, readZip, test } from './app';
 import { photo } from './photos';
 import { readRgbaPng, type RgbaImage } from './png';
 
@@ -72,6 +74,42 @@ test('a brush-erased stroke is transparent in the exported PNG, and the rest is 
   // Far from the stroke (beyond the refinement's region), every byte is the job's.
   const far = (image: RgbaImage) => image.pixels.subarray(0, 60 * image.width * 4);
   expect(Buffer.from(far(edited)).equals(Buffer.from(far(original)))).toBe(true);
+});
+
+test('hand edits stay with their photo when another is shown, and Download all zips them', async ({ page }) => {
+  const cup = (image: RgbaImage) => alphasIn(image, 260, 140, 340, 160);
+  await brush(page, { size: 40, hardness: 100, erase: true });
+  await drag(page, [250, 150], [350, 150]);
+  await settled(page);
+
+  // The same photo under another name: its result takes the screen when it is done.
+  const coffee = photo('coffee');
+  await page.getByTestId('file-input').setInputFiles({ name: 'mug.png', mimeType: 'image/png', buffer: readFileSync(coffee.path) });
+  await expect(page.getByTestId('result-file')).toHaveText('mug.png', { timeout: 240_000 });
+  expect(Math.min(...cup(await exported(page))), 'the other photo').toBeGreaterThan(200);
+
+  const coffeeName = basename(coffee.path);
+  await page.getByTestId('queue-item').filter({ hasText: coffeeName }).getByRole('button').click();
+  await expect(page.getByTestId('result-file')).toHaveText(coffeeName);
+  await expect(page.getByTestId('result-size')).toContainText('edited');
+  const shownAgain = await exported(page);
+  expect(Math.max(...cup(shownAgain)), 'the edited photo, shown again').toBe(0);
+
+  // Editing goes on from there, and the ZIP takes the cutout on screen as it is now.
+  await openEditor(page);
+  await brush(page, { size: 40, hardness: 100, erase: true });
+  await drag(page, [250, 200], [350, 200]);
+  await settled(page);
+  const editedTwice = await exported(page);
+  expect(Buffer.from(editedTwice.pixels).equals(Buffer.from(shownAgain.pixels)), 'the second edit changed something').toBe(false);
+  expect(Math.max(...cup(editedTwice)), 'the first edit, still there').toBe(0);
+
+  const downloading = page.waitForEvent('download');
+  await page.getByTestId('download-all').click();
+  const entries = readZip(await (await downloading).path());
+  const zipped = readRgbaPng(entries[coffeeName.replace(/\.[^.]+$/, '.png')]);
+  expect(Buffer.from(zipped.pixels).equals(Buffer.from(editedTwice.pixels)), 'the edited photo in the ZIP').toBe(true);
+  expect(Math.min(...cup(readRgbaPng(entries['mug.png']))), 'the other photo in the ZIP').toBeGreaterThan(200);
 });
 
 test('a wand click on a uniform patch of background removes it again', async ({ page }) => {

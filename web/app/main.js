@@ -31,7 +31,7 @@ const result = createResultPanel(views.result);
 const announcer = byTestId('announcer');
 
 // Each item: { id, file, status: waiting|running|done|failed|cancelled, reason, originalThumb,
-// cutoutThumb, png: Blob, edit: { source, mask, pixels } as Blobs, facts, fallback, elapsedMs }.
+// cutoutThumb, png: Blob, edit: { source, mask, pixels } as Blobs, edited, facts, fallback, elapsedMs }.
 // Blobs, not ArrayBuffers, so a long batch does not hold every image in the page's memory.
 let items = [];
 let nextId = 1;
@@ -74,13 +74,28 @@ async function showItem(item) {
   } else if (item.status === 'failed') {
     showError(`Couldn’t cut out “${item.file.name}”`, sentenceCase(item.reason));
   } else if (item.status === 'done') {
+    // The result on screen may be this item's, with edits not yet kept in it.
+    await result.leave();
     const [png, source, mask, pixels] = await Promise.all(
       [item.png, item.edit.source, item.edit.mask, item.edit.pixels].map((blob) => blob.arrayBuffer()),
     );
     if (token !== showing) return;
-    result.show({ file: item.file, result: { ...item.facts, png, source, mask, pixels }, fallback: item.fallback, elapsedMs: item.elapsedMs });
+    result.show({ file: item.file, result: { ...item.facts, png, source, mask, pixels }, fallback: item.fallback,
+      elapsedMs: item.elapsedMs, edited: item.edited, keep: (edits) => keepEdits(item, edits) });
     showView('result');
   }
+}
+
+// Hand edits stay with their item: shown again, zipped and exported with it.
+async function keepEdits(item, { mask, pixels, edited }) {
+  // Blobs copy the bytes: the result panel's buffers may go on being edited.
+  item.edit = { ...item.edit, mask: new Blob([mask]), pixels: new Blob([pixels]) };
+  item.edited = edited;
+  const { width, height } = item.facts;
+  const thumb = await thumbnailUrl(new ImageData(new Uint8ClampedArray(pixels), width, height));
+  if (item.cutoutThumb) URL.revokeObjectURL(item.cutoutThumb);
+  item.cutoutThumb = thumb;
+  render();
 }
 
 function select(item) {
@@ -227,13 +242,14 @@ function saveFile(blob, name) {
   setTimeout(() => URL.revokeObjectURL(link.href), 0);
 }
 
-// Each finished file exported as the Output panel says now (PNG straight from its job by
-// default); one at a time, so only one image is in memory besides the ZIP's entries.
+// Each finished file exported as the Output panel says now (PNG straight from its job unless
+// edited by hand); one at a time, so only one image is in memory besides the ZIP's entries.
 async function exportedEntry(item, settings) {
   if (item.status === 'failed') return { name: item.file.name, error: sentenceCase(item.reason) };
   try {
     const [png, pixels] = await Promise.all([item.png.arrayBuffer(), item.edit.pixels.arrayBuffer()]);
-    const { blob } = await exportCutout({ pixels, png, width: item.facts.width, height: item.facts.height, name: item.file.name }, settings);
+    const { blob } = await exportCutout({ pixels, png: item.edited ? null : png, width: item.facts.width, height: item.facts.height,
+      name: item.file.name }, settings);
     return { name: item.file.name, data: await blob.arrayBuffer() };
   } catch (error) {
     return { name: item.file.name, error: `Export failed: ${error?.message ?? error}` };
@@ -244,6 +260,7 @@ async function downloadAll() {
   const button = byTestId('download-all');
   button.disabled = true;
   try {
+    await result.saveEdits();
     const settings = outputSettings();
     const finished = items.filter((item) => item.status === 'done' || item.status === 'failed');
     const entries = [];

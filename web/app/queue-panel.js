@@ -13,17 +13,18 @@ const STATUS_TEXT = {
 };
 
 /**
- * A small PNG object URL of `blob`, or null when the browser cannot decode it (HEIC, TIFF, a
- * corrupt file): the row then keeps its placeholder. Full-size images are never kept for a row.
+ * A small PNG object URL of `picture` (a Blob or ImageData), or null when the browser cannot
+ * decode it (HEIC, TIFF, a corrupt file): the row then keeps its placeholder. Full-size images are
+ * never kept for a row.
  */
-export async function thumbnailUrl(blob) {
+export async function thumbnailUrl(picture) {
   try {
-    const probe = await createImageBitmap(blob);
+    const probe = await createImageBitmap(picture);
     const scale = THUMB_SIZE / Math.max(probe.width, probe.height);
     const width = Math.max(1, Math.round(probe.width * scale));
     const height = Math.max(1, Math.round(probe.height * scale));
     probe.close();
-    const bitmap = await createImageBitmap(blob, { resizeWidth: width, resizeHeight: height, resizeQuality: 'medium' });
+    const bitmap = await createImageBitmap(picture, { resizeWidth: width, resizeHeight: height, resizeQuality: 'medium' });
     const canvas = new OffscreenCanvas(width, height);
     canvas.getContext('2d').drawImage(bitmap, 0, 0);
     bitmap.close();

@@ -1,6 +1,7 @@
 // The finished cutout: a before/after slider over a checkerboard, the Download link, where the
 // job ran, and a warning when the device could not use its best backend. "Refine" opens the
-// editor (web/editor/) on the same result; the panel then shows and downloads the edited cutout.
+// editor (web/editor/) on the same result; the panel then shows and downloads the edited cutout,
+// and hands the edits back to whoever showed it (`keep`) before another result takes its place.
 
 import { createEditor } from '../editor/editor.js';
 import { createEditSession } from '../editor/session.js';
@@ -45,7 +46,8 @@ export function createResultPanel(root) {
   const decontaminate = document.querySelector('[data-testid="decontaminate"]');
   // Kept until the next result replaces them: the Download link needs its URL alive.
   let objectUrls = [];
-  let shown = null; // { file, result, session, pixelsVersion, shownVersion, downloadKey }
+  let shown = null; // { file, result, edited, keep, session, pixelsVersion, shownVersion, keptVersion, downloadKey }
+  let keeping = Promise.resolve(); // edits on their way to their `keep`
 
   const setSplit = () => compare.style.setProperty('--split', `${slider.value}%`);
   slider.addEventListener('input', setSplit);
@@ -56,16 +58,29 @@ export function createResultPanel(root) {
   const editor = createEditor(byTestId('editor'), { onDone: closeEditor });
 
   function session() {
-    shown.session ??= createEditSession({
-      result: shown.result,
+    const state = shown;
+    // Bound to its own result: a refinement may still land after another result is on screen.
+    state.session ??= createEditSession({
+      result: state.result,
       decontaminate: () => decontaminate?.checked ?? true,
       onPixels(rect) {
-        shown.pixelsVersion += 1;
-        editor.paint(rect);
+        state.pixelsVersion += 1;
+        if (shown === state) editor.paint(rect);
       },
-      onStatus: (state) => editor.status(state),
+      onStatus(status) {
+        if (shown === state) editor.status(status);
+      },
     });
-    return shown.session;
+    return state.session;
+  }
+
+  /** Once its queued refinements have landed, gives `state`'s edited mask and pixels to its `keep`. */
+  async function keepEdits(state) {
+    if (!state?.session) return;
+    await state.session.settled();
+    if (state.keptVersion === state.pixelsVersion) return;
+    state.keptVersion = state.pixelsVersion;
+    await state.keep({ mask: state.result.mask, pixels: state.result.pixels, edited: state.edited || state.session.edited() });
   }
 
   /** The cutout as it is now, edits included: { pixels, width, height, png } (see docs/web-contract.md). */
@@ -75,7 +90,7 @@ export function createResultPanel(root) {
     const edits = shown.session;
     await edits?.settled();
     return { pixels: new Uint8Array(result.pixels), width: result.width, height: result.height,
-      png: edits?.edited() ? null : result.png };
+      png: shown.edited || edits?.edited() ? null : result.png };
   }
 
   // Shows the edited cutout; a canvas is fine for the screen (exports never go through one).
@@ -162,7 +177,11 @@ export function createResultPanel(root) {
   refine.addEventListener('click', openEditor);
 
   return {
-    show({ file, result, fallback, elapsedMs }) {
+    /**
+     * Shows a finished job's `result`; `edited` when its mask and pixels carry hand edits kept
+     * earlier. `keep({ mask, pixels, edited })` receives this result's edits (saveEdits, leave).
+     */
+    show({ file, result, fallback, elapsedMs, edited = false, keep = () => {} }) {
       shown?.session?.discard();
       editor.close();
       compare.hidden = false;
@@ -171,22 +190,28 @@ export function createResultPanel(root) {
       const resultUrl = URL.createObjectURL(new Blob([result.png], { type: 'image/png' }));
       const originalUrl = URL.createObjectURL(file);
       objectUrls = [resultUrl, originalUrl];
-      shown = { file, result, session: null, pixelsVersion: 0, shownVersion: 0, downloadKey: null };
+      shown = { file, result, edited, keep, session: null, pixelsVersion: 0, shownVersion: 0, keptVersion: 0, downloadKey: null };
       exportError.hidden = true;
 
       compare.style.setProperty('--aspect', `${result.width} / ${result.height}`);
       slider.value = '50';
       setSplit();
-      after.src = resultUrl;
       before.src = originalUrl;
-      // Ready at once for the usual choice (PNG on transparent); anything else exports on click.
-      download.href = resultUrl;
       download.download = exportName(file.name, 'png');
-      const { format, background } = outputSettings();
-      if (format === 'png' && background === null) shown.downloadKey = downloadKey();
+      if (edited) {
+        // The job's PNG is not this cutout any more: Download exports the edited pixels.
+        download.removeAttribute('href');
+        showCurrent();
+      } else {
+        after.src = resultUrl;
+        // Ready at once for the usual choice (PNG on transparent); anything else exports on click.
+        download.href = resultUrl;
+        const { format, background } = outputSettings();
+        if (format === 'png' && background === null) shown.downloadKey = downloadKey();
+      }
 
       facts.file.textContent = file.name;
-      facts.size.textContent = `${result.width} × ${result.height} px · ${formatBytes(result.png.byteLength)}`;
+      facts.size.textContent = `${result.width} × ${result.height} px · ${edited ? 'edited' : formatBytes(result.png.byteLength)}`;
       facts.backend.textContent = describeBackend(result.backend, result.threads);
       facts.time.textContent = formatSeconds(elapsedMs);
 
@@ -196,5 +221,20 @@ export function createResultPanel(root) {
     },
 
     current,
+
+    /** Hands the shown result's edits, settled, to its `keep` (before a ZIP is made of them all). */
+    async saveEdits() {
+      keeping = Promise.all([keeping, keepEdits(shown)]);
+      await keeping;
+    },
+
+    /** Lets the shown result go once its edits reached its `keep`; resolves when every such hand-over has. */
+    async leave() {
+      const state = shown;
+      shown = null;
+      editor.close();
+      keeping = Promise.all([keeping, keepEdits(state).finally(() => state?.session?.discard())]);
+      await keeping;
+    },
   };
 }
