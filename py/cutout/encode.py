@@ -4,8 +4,8 @@ PNG is pure standard library (zlib, struct) so the browser worker encodes with t
 rows use PNG filter 0: per-pixel filtering in pure Python would cost more than it saves. The rows
 deflate in independent pieces joined into one zlib stream, as pigz does: natively the pieces run
 on every core (zlib lets go of the GIL while it works); Pyodide has no threads, so there they run
-one after another. JPEG and WebP come from an `Encoder` (Pillow natively, jSquash in the browser) and are checked by decoding
-them back with the job's `Decoder`.
+one after another. JPEG and WebP come from an `Encoder` (Pillow natively, jSquash in the browser)
+and are checked by decoding them back with the job's `Decoder`.
 """
 
 import os
