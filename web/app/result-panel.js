@@ -74,23 +74,26 @@ export function createResultPanel(root) {
     return state.session;
   }
 
+  // Whether `state`'s pixels differ from its job's PNG: edits kept from earlier, or applied now.
+  const isEdited = (state) => state.edited || Boolean(state.session?.edited());
+
   /** Once its queued refinements have landed, gives `state`'s edited mask and pixels to its `keep`. */
   async function keepEdits(state) {
     if (!state?.session) return;
     await state.session.settled();
     if (state.keptVersion === state.pixelsVersion) return;
     state.keptVersion = state.pixelsVersion;
-    await state.keep({ mask: state.result.mask, pixels: state.result.pixels, edited: state.edited || state.session.edited() });
+    await state.keep({ mask: state.result.mask, pixels: state.result.pixels, edited: isEdited(state) });
   }
 
   /** The cutout as it is now, edits included: { pixels, width, height, png } (see docs/web-contract.md). */
   async function current() {
-    if (!shown) return null;
-    const { result } = shown;
-    const edits = shown.session;
-    await edits?.settled();
+    const state = shown;
+    if (!state) return null;
+    await state.session?.settled();
+    const { result } = state;
     return { pixels: new Uint8Array(result.pixels), width: result.width, height: result.height,
-      png: shown.edited || edits?.edited() ? null : result.png };
+      png: isEdited(state) ? null : result.png };
   }
 
   // Shows the edited cutout; a canvas is fine for the screen (exports never go through one).
