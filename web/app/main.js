@@ -247,9 +247,9 @@ function saveFile(blob, name) {
 async function exportedEntry(item, settings) {
   if (item.status === 'failed') return { name: item.file.name, error: sentenceCase(item.reason) };
   try {
-    const [png, pixels] = await Promise.all([item.png.arrayBuffer(), item.edit.pixels.arrayBuffer()]);
-    const { blob } = await exportCutout({ pixels, png: item.edited ? null : png, width: item.facts.width, height: item.facts.height,
-      name: item.file.name }, settings);
+    // An edited item's job PNG is not its cutout any more: not read at all.
+    const [png, pixels] = await Promise.all([item.edited ? null : item.png.arrayBuffer(), item.edit.pixels.arrayBuffer()]);
+    const { blob } = await exportCutout({ pixels, png, width: item.facts.width, height: item.facts.height, name: item.file.name }, settings);
     return { name: item.file.name, data: await blob.arrayBuffer() };
   } catch (error) {
     return { name: item.file.name, error: `Export failed: ${error?.message ?? error}` };
