@@ -42,8 +42,9 @@ BROWSER = BENCH / "lib" / "browser.mjs"
 PLUGIN_TIMEOUT_S = 1800
 # Cutout's wasm-mt thread count (web/backends.js threadsFor): the cores, at most 8. imgly gets the same.
 THREADS = min(os.cpu_count() or 1, 8)
-# ASSET_GROUPS: first-load groups, by path prefix under dist/ (the rest is the app shell).
-ASSET_GROUPS = [("Pyodide", "/vendor/pyodide/"), ("ORT", "/vendor/ort/"), ("graphs", "/graphs/"), ("model", "/models/")]
+# ASSET_GROUPS: first-load groups, by path prefixes under dist/ (the rest is the app shell). py/ holds
+# the Python snapshot: Pyodide's memory with the package imported.
+ASSET_GROUPS = [("Pyodide", ("/vendor/pyodide/", "/py/")), ("ORT", "/vendor/ort/"), ("graphs", "/graphs/"), ("model", "/models/")]
 GROUP_NAMES = ["app shell"] + [name for name, _ in ASSET_GROUPS]
 
 
@@ -230,7 +231,7 @@ def first_load(ctx) -> dict:
         "method": ("A fresh browser profile opens the app and runs one job (1024² image, wasm-mt); the server "
                    "counts the response bodies it sent to the page, its workers and the service worker until "
                    "the result arrives (the service worker's precache may still be running then). Groups by "
-                   "path: vendor/pyodide = Pyodide, vendor/ort = ORT, graphs/, models/, the rest = app shell."),
+                   "path: vendor/pyodide and py/ (the Python snapshot) = Pyodide, vendor/ort = ORT, graphs/, models/, the rest = app shell."),
         "groups": GROUP_NAMES,
         "models": models,
     }

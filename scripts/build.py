@@ -51,6 +51,8 @@ NATIVE_ONLY = {"graphs", "native.py"}
 # for the host, and models are downloaded on first use by model-store.js.
 NOT_PRECACHED = {"service-worker.js", "build.json", "_headers"}
 MODELS_FOLDER = "models"
+# The worker's Python: Pyodide's memory with the package imported (write_python_snapshot).
+PYTHON_SNAPSHOT = "py/python-snapshot.gzip"
 
 # Every response of the site carries these (scripts/serve.py reads them back from _headers).
 CSP = "; ".join([
@@ -121,7 +123,10 @@ def package_sources() -> list[Path]:
 
 
 def cutout_zip() -> bytes:
-    """The browser's copy of the package, byte-identical for identical sources (fixed timestamps)."""
+    """The browser's copy of the package, byte-identical for identical sources (fixed timestamps).
+
+    It goes into the Python snapshot, not into dist/.
+    """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in package_sources():
@@ -132,6 +137,30 @@ def cutout_zip() -> bytes:
             entry.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(entry, path.read_bytes())
     return buffer.getvalue()
+
+
+def write_python_snapshot(target: Path) -> None:
+    """Pyodide with the package imported, as a memory snapshot (scripts/python_snapshot.mjs).
+
+    Made again only when the package or Pyodide changed: two snapshots of the same inputs differ
+    (random state, clocks), and the site's version should not change without a reason.
+    """
+    archive = STAMPS / "cutout.zip"
+    write_if_changed(archive, cutout_zip())
+    pyodide = DIST / "vendor" / "pyodide"
+    script = ROOT / "scripts" / "python_snapshot.mjs"
+    digest = hashlib.sha256()
+    for path in [archive, script, *(pyodide / name for name in PYODIDE_FILES)]:
+        digest.update(path.name.encode() + b"\0" + sha256_of(path).encode() + b"\n")
+    stamp = STAMPS / "python-snapshot.sha256"
+    if target.is_file() and stamp.is_file() and stamp.read_text() == digest.hexdigest():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(["node", str(script), str(pyodide), str(archive), str(target)], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"build: making the Python snapshot failed:\n{result.stderr}")
+    stamp.write_text(digest.hexdigest())
+    log(f"Python snapshot written to {target.relative_to(ROOT)} ({target.stat().st_size / 1e6:.1f} MB)")
 
 
 def generate_graphs(folder: Path) -> None:
@@ -198,12 +227,12 @@ def build() -> dict:
     files = copied_files()
     for relative, source in files.items():
         sync_file(source, DIST / relative)
-    write_if_changed(DIST / "py" / "cutout.zip", cutout_zip())
+    write_python_snapshot(DIST / PYTHON_SNAPSHOT)
     generate_graphs(DIST / "graphs")
     write_if_changed(DIST / "_headers", headers_file().encode())
 
     graphs = [path.relative_to(DIST).as_posix() for path in sorted((DIST / "graphs").iterdir())]
-    produced = sorted({*files, "py/cutout.zip", *graphs, "_headers"})
+    produced = sorted({*files, PYTHON_SNAPSHOT, *graphs, "_headers"})
     precache = [url for url in produced if url not in NOT_PRECACHED and not url.startswith(f"{MODELS_FOLDER}/")]
     info = build_info(precache, models_table())
     write_if_changed(DIST / "build.json", (json.dumps(info, indent=2) + "\n").encode())

@@ -1,28 +1,28 @@
-// Python for one worker: Pyodide and the `cutout` package, requested when the worker starts so
-// they download while the job message is on its way. Every job kind boots Python through this.
+// Python for one worker: Pyodide restored from the build's memory snapshot, in which the `cutout`
+// package is already imported (scripts/python_snapshot.mjs). Both are requested when the worker
+// starts, so they download while the job message is on its way. Every job kind boots Python here.
 
 import { seconds } from './bridge.js';
 
 const pyodideModule = import('../vendor/pyodide/pyodide.mjs');
-const packageArchive = fetch(new URL('../py/cutout.zip', import.meta.url)).then((response) => {
-  if (!response.ok) throw new Error(`py/cutout.zip answered HTTP ${response.status}`);
-  return response.arrayBuffer();
+// Gzipped, under a name no server sends with `Content-Encoding: gzip` (as some do for *.gz).
+const snapshot = fetch(new URL('../py/python-snapshot.gzip', import.meta.url)).then((response) => {
+  if (!response.ok) throw new Error(`py/python-snapshot.gzip answered HTTP ${response.status}`);
+  return new Response(response.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer();
 });
-packageArchive.catch(() => {}); // reported when awaited
+snapshot.catch(() => {}); // reported when awaited
 
 /**
- * Boots Pyodide with the `cutout` package and `bridge` registered as the module `cutout_bridge`;
- * returns the module `cutout.browser` and records the time taken in `timings['python-boot']`.
+ * Boots Pyodide from the snapshot with `bridge` registered as the module `cutout_bridge`; returns
+ * the module `cutout.browser` and records the time taken in `timings['python-boot']`.
  */
 export async function bootPython(bridge, timings) {
   const started = performance.now();
   const { loadPyodide } = await pyodideModule;
-  const [pyodide, archive] = await Promise.all([
-    loadPyodide({ indexURL: new URL('../vendor/pyodide/', import.meta.url).href }),
-    packageArchive,
-  ]);
-  const sitePackages = pyodide.runPython('import site; site.getsitepackages()[0]');
-  pyodide.unpackArchive(archive, 'zip', { extractDir: sitePackages });
+  const pyodide = await loadPyodide({
+    indexURL: new URL('../vendor/pyodide/', import.meta.url).href,
+    _loadSnapshot: snapshot,
+  });
   pyodide.registerJsModule('cutout_bridge', bridge);
   const browser = pyodide.pyimport('cutout.browser');
   timings['python-boot'] = seconds(started);
