@@ -227,8 +227,11 @@ def _sample(g: GraphBuilder, low_maps: str, band_sizes: str, band_position: tupl
     rows, columns = band_position
     low_sizes = g.op("Shape", low_maps, out="low_shape")
     double_block = g.op("Mul", "block", g.constant("two", [2], INT64), out="double_block")
-    row_lower, row_upper, row_fraction = _interpolation(g, band_sizes, low_sizes, double_block, 0, "row")
-    column_lower, column_upper, column_fraction = _interpolation(g, band_sizes, low_sizes, double_block, 1, "column")
+    double_block_float = g.op("Cast", double_block, to=FLOAT, out="double_block_float")
+    row_lower, row_upper, row_fraction = _interpolation(g, band_sizes, low_sizes, (double_block, double_block_float), 0,
+                                                        "row")
+    column_lower, column_upper, column_fraction = _interpolation(g, band_sizes, low_sizes,
+                                                                 (double_block, double_block_float), 1, "column")
     # Columns first ([n, c, m]), so that each looked-up column is one run of c·m values.
     by_column = g.op("Transpose", low_maps, perm=[2, 0, 1], out="low_maps_by_column")
     across_fraction = g.op("Unsqueeze", column_fraction, g.constant("two_trailing_axes", [1, 2], INT64),
@@ -256,10 +259,11 @@ def _sample(g: GraphBuilder, low_maps: str, band_sizes: str, band_position: tupl
     return g.op("Add", lower, g.op("Mul", step, fraction, out="soft_maps_step"), out="soft_maps")
 
 
-def _interpolation(g: GraphBuilder, band_sizes: str, low_sizes: str, double_block: str, axis: int,
+def _interpolation(g: GraphBuilder, band_sizes: str, low_sizes: str, double_block: tuple[str, str], axis: int,
                    name: str) -> tuple[str, str, str]:
     """For each band line along `axis` (0 rows, 1 columns): the reduced lines below and above its
-    sample point, clamped to the maps, and how far it lies between them."""
+    sample point, clamped to the maps, and how far it lies between them. `double_block`: 2 · block,
+    whole and as a float (made once for both axes)."""
     line = g.op("Range", g.constant("scalar_zero", 0, INT64),
                 g.op("Squeeze", _item(g, band_sizes, axis, f"band_{name}_count"), out=f"band_{name}_count_scalar"),
                 g.constant("scalar_one", 1, INT64), out=f"band_{name}_positions")
@@ -273,9 +277,11 @@ def _interpolation(g: GraphBuilder, band_sizes: str, low_sizes: str, double_bloc
     before = g.op("Cast", g.op("Less", odd, "block", out=f"{name}_before"), to=INT64, out=f"{name}_step_back")
     lower = g.op("Sub", base, before, out=f"{name}_lower")
     upper = g.op("Add", lower, g.constant("index_one", [1], INT64), out=f"{name}_upper")
-    numerator = g.op("Mod", g.op("Add", odd, "block", out=f"{name}_shifted"), double_block, out=f"{name}_fraction_numerator")
+    double_block_whole, double_block_float = double_block
+    numerator = g.op("Mod", g.op("Add", odd, "block", out=f"{name}_shifted"), double_block_whole,
+                     out=f"{name}_fraction_numerator")
     fraction = g.op("Div", g.op("Cast", numerator, to=FLOAT, out=f"{name}_numerator_float"),
-                    g.op("Cast", double_block, to=FLOAT, out=f"{name}_double_block_float"), out=f"{name}_fraction")
+                    double_block_float, out=f"{name}_fraction")
     return _clamp(g, lower, last, f"{name}_lower_clamped"), _clamp(g, upper, last, f"{name}_upper_clamped"), fraction
 
 
