@@ -23,6 +23,9 @@ export async function bootPython(bridge, timings) {
     indexURL: new URL('../vendor/pyodide/', import.meta.url).href,
     _loadSnapshot: snapshot,
   });
+  // Pyodide copied the snapshot into its memory but keeps its options, and so the 31 MB buffer:
+  // detached, it is freed. (A worker boots Python once.)
+  (await snapshot).transfer(0);
   pyodide.registerJsModule('cutout_bridge', bridge);
   const browser = pyodide.pyimport('cutout.browser');
   timings['python-boot'] = seconds(started);
