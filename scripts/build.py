@@ -139,6 +139,21 @@ def cutout_zip() -> bytes:
     return buffer.getvalue()
 
 
+def is_stamped(step: str, inputs_digest: str) -> bool:
+    """Whether `step` last ran on inputs with this digest (its stamp in build/)."""
+    stamp = STAMPS / f"{step}.sha256"
+    return stamp.is_file() and stamp.read_text() == inputs_digest
+
+
+def run_and_stamp(command: list[str], what: str, step: str, inputs_digest: str, env: dict | None = None) -> None:
+    """Runs a build step's command, stops the build with its stderr if it fails, then stamps its inputs."""
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"build: {what} failed:\n{result.stderr}")
+    STAMPS.mkdir(exist_ok=True)
+    (STAMPS / f"{step}.sha256").write_text(inputs_digest)
+
+
 def write_python_snapshot(target: Path) -> None:
     """Pyodide with the package imported, as a memory snapshot (scripts/python_snapshot.mjs).
 
@@ -152,14 +167,11 @@ def write_python_snapshot(target: Path) -> None:
     digest = hashlib.sha256()
     for path in [archive, script, *(pyodide / name for name in PYODIDE_FILES)]:
         digest.update(path.name.encode() + b"\0" + sha256_of(path).encode() + b"\n")
-    stamp = STAMPS / "python-snapshot.sha256"
-    if target.is_file() and stamp.is_file() and stamp.read_text() == digest.hexdigest():
+    if target.is_file() and is_stamped("python-snapshot", digest.hexdigest()):
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(["node", str(script), str(pyodide), str(archive), str(target)], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise SystemExit(f"build: making the Python snapshot failed:\n{result.stderr}")
-    stamp.write_text(digest.hexdigest())
+    run_and_stamp(["node", str(script), str(pyodide), str(archive), str(target)], "making the Python snapshot",
+                  "python-snapshot", digest.hexdigest())
     log(f"Python snapshot written to {target.relative_to(ROOT)} ({target.stat().st_size / 1e6:.1f} MB)")
 
 
@@ -168,17 +180,11 @@ def generate_graphs(folder: Path) -> None:
     digest = hashlib.sha256()
     for path in package_sources():
         digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
-    stamp = STAMPS / "graphs.sha256"
-    if folder.is_dir() and any(folder.iterdir()) and stamp.is_file() and stamp.read_text() == digest.hexdigest():
+    if folder.is_dir() and any(folder.iterdir()) and is_stamped("graphs", digest.hexdigest()):
         return
     shutil.rmtree(folder, ignore_errors=True)
-    environment = {**os.environ, "PYTHONPATH": str(ROOT / "py")}
-    result = subprocess.run([sys.executable, "-m", "cutout.graphs", str(folder)], env=environment,
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        raise SystemExit(f"build: generating the graphs failed:\n{result.stderr}")
-    STAMPS.mkdir(exist_ok=True)
-    stamp.write_text(digest.hexdigest())
+    run_and_stamp([sys.executable, "-m", "cutout.graphs", str(folder)], "generating the graphs", "graphs",
+                  digest.hexdigest(), env={**os.environ, "PYTHONPATH": str(ROOT / "py")})
     log(f"graphs generated in {folder.relative_to(ROOT)}")
 
 
