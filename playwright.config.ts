@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { APP_URL, PLAIN_HOST_URL } from './tests/e2e/hosts';
+import { APP_URL, COUNTING_HOST_URL, PLAIN_HOST_URL } from './tests/e2e/hosts';
 
 // End-to-end tests of the built site (dist/, made by `make build`) in Debian's Chromium.
 // Never `npx playwright install`: the browser is /usr/bin/chromium from apt.
@@ -42,6 +42,12 @@ export default defineConfig({
       command: `python3 -m http.server ${new URL(PLAIN_HOST_URL).port} --bind 127.0.0.1 --directory dist`,
       url: PLAIN_HOST_URL,
       stderr: 'ignore', // its access log
+      reuseExistingServer: false, // never test whatever else happens to listen there
+      timeout: 60_000,
+    },
+    {
+      command: `python3 tests/e2e/counting_server.py ${new URL(COUNTING_HOST_URL).port}`,
+      url: COUNTING_HOST_URL,
       reuseExistingServer: false, // never test whatever else happens to listen there
       timeout: 60_000,
     },

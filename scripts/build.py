@@ -203,11 +203,14 @@ def models_table() -> dict:
 
 
 def build_info(precache: list[str], models: dict) -> dict:
+    """The version, each precached file's sha256 (the service worker stores only this version's
+    bytes, whatever the server holds by then) and the models table."""
+    hashes = {url: sha256_of(DIST / url) for url in precache}
     digest = hashlib.sha256()
-    for url in precache:
-        digest.update(f"{url}\0{sha256_of(DIST / url)}\n".encode())
+    for url, sha256 in hashes.items():
+        digest.update(f"{url}\0{sha256}\n".encode())
     digest.update(json.dumps(models, sort_keys=True).encode())  # models change only with their sha256
-    return {"version": digest.hexdigest()[:16], "precache": precache, "models": models}
+    return {"version": digest.hexdigest()[:16], "precache": hashes, "models": models}
 
 
 def headers_file() -> str:

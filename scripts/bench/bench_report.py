@@ -211,9 +211,13 @@ def _first_load_section(section: dict | None) -> list[str]:
     groups = section["groups"]
     rows = []
     for model, entry in section["models"].items():
+        offline = entry.get("until_offline")  # absent from reports made before it was measured
         rows.append([model] + [f"{entry['bytes'].get(group, 0) / 1e6:.2f}" for group in groups]
-                    + [f"{sum(entry['bytes'].values()) / 1e6:.2f}", entry["requests"]])
-    return lines + _table(["model"] + [f"{group} (MB)" for group in groups] + ["total (MB)", "requests"], rows)
+                    + [f"{sum(entry['bytes'].values()) / 1e6:.2f}", entry["requests"]]
+                    + ([f"{offline['bytes'] / 1e6:.2f} ({offline['requests']} requests, {offline['seconds']:.1f} s)"]
+                       if offline else ["–"]))
+    return lines + _table(["model"] + [f"{group} (MB)" for group in groups]
+                          + ["total (MB)", "requests", "until \"Works offline\" (MB)"], rows)
 
 
 def _plugin_sections(plugins: dict) -> list[str]:

@@ -8,6 +8,7 @@ first-load section knows what a fresh browser downloaded from any page, worker o
 import http.server
 import sys
 import threading
+import time
 from functools import partial
 from pathlib import Path
 
@@ -36,11 +37,11 @@ class CountingHandler(serve.Handler):
         start = source.tell()
         super().copyfile(source, outputfile)
         with self.server.lock:
-            self.server.sent.append((self.path.split("?")[0], source.tell() - start))
+            self.server.sent.append((self.path.split("?")[0], source.tell() - start, time.time()))
 
 
 class Origin:
-    """A started server: `url`, `sent` (path, bytes) pairs since the last `reset()`, `stop()`."""
+    """A started server: `url`, `sent` (path, bytes, time sent) since the last `reset()`, `stop()`."""
 
     def __init__(self, directory: Path, headers: list[tuple[str, str]], images_dir: Path, port: int = 0):
         handler = partial(CountingHandler, directory=str(directory), site_headers=headers, images_dir=str(images_dir))
@@ -55,7 +56,7 @@ class Origin:
         with self.server.lock:
             self.server.sent.clear()
 
-    def sent(self) -> list[tuple[str, int]]:
+    def sent(self) -> list[tuple[str, int, float]]:
         with self.server.lock:
             return list(self.server.sent)
 

@@ -1,6 +1,6 @@
 import { expect, type Page } from '@playwright/test';
 import { cutOut, openApp, test } from './app';
-import { PLAIN_HOST_URL } from './hosts';
+import { COUNTING_HOST_URL, PLAIN_HOST_URL } from './hosts';
 import { photo } from './photos';
 
 async function waitForServiceWorkerControl(page: Page) {
@@ -42,4 +42,50 @@ test('a new version offers "Update available — Reload" and takes over only whe
   expect(await controllingVersion(page)).toBe(`${firstVersion}-next`);
   await expect(page.getByTestId('update-toast')).toBeHidden();
   await expect(page.getByTestId('model-fast')).toBeVisible();
+});
+
+// The counting host remembers downloads and replaced files: each test starts it afresh.
+const countingHost = (path: string, init?: RequestInit) => fetch(new URL(`__test/${path}`, COUNTING_HOST_URL), init);
+const downloads = async (): Promise<Record<string, number>> => (await countingHost('downloads')).json();
+test.beforeEach(() => countingHost('reset', { method: 'POST' }));
+
+test('a first visit downloads each file once: the cutout\'s files as they pass, the rest once the app is idle', async ({ page }) => {
+  await page.goto(COUNTING_HOST_URL);
+  await waitForServiceWorkerControl(page);
+  await expect(page.getByTestId('offline-status')).toBeHidden();
+
+  await cutOut(page, photo('astronaut'), 'fast');
+  const cutoutFiles = ['vendor/ort/ort-wasm-simd-threaded.wasm', 'vendor/pyodide/pyodide.asm.wasm', 'py/python-snapshot.gzip'];
+  let counted = await downloads();
+  for (const file of cutoutFiles) expect(counted[file], file).toBe(1);
+  // The WebGPU runtime is not needed on this WASM-only browser: stored later, not before the cutout.
+  expect(counted['vendor/ort/ort-wasm-simd-threaded.asyncify.wasm']).toBeUndefined();
+
+  await expect(page.getByTestId('offline-status')).toHaveText('Works offline', { timeout: 60_000 });
+  const { precache, stored } = await page.evaluate(async () => {
+    const build = await (await fetch('build.json')).json();
+    const name = (await caches.keys()).find((key) => key.startsWith('cutout-static-'))!;
+    const requests = await (await caches.open(name)).keys();
+    return { precache: Object.keys(build.precache), stored: requests.map((request) => new URL(request.url).pathname.slice(1)) };
+  });
+  expect(stored).toEqual(expect.arrayContaining(precache));
+  counted = await downloads();
+  for (const file of [...cutoutFiles, 'vendor/ort/ort-wasm-simd-threaded.asyncify.wasm', 'models/u2netp.onnx']) {
+    expect(counted[file], file).toBe(1);
+  }
+});
+
+test('a file that is not this version\'s is never stored: the page says why offline use is unavailable and keeps working', async ({ page }) => {
+  // A deploy during the visit: the server's encoder script is not the one this version's build.json lists.
+  const replaced = 'vendor/jsquash/webp/meta.js';
+  await countingHost(`replace?path=${replaced}`, { method: 'POST', body: '// a newer version\n' });
+  await page.goto(COUNTING_HOST_URL);
+  await expect(page.getByTestId('offline-status'))
+    .toHaveText(`Offline use unavailable: ${replaced} on the server is not this version’s (a newer version is out: reload)`, { timeout: 60_000 });
+  const stored = await page.evaluate(async (path) => {
+    const name = (await caches.keys()).find((key) => key.startsWith('cutout-static-'))!;
+    return Boolean(await (await caches.open(name)).match(path));
+  }, replaced);
+  expect(stored).toBe(false);
+  await cutOut(page, photo('astronaut'), 'fast');
 });

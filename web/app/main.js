@@ -14,6 +14,7 @@ import { createProgressPanel } from './progress-panel.js';
 import { createQueuePanel, thumbnailUrl } from './queue-panel.js';
 import { createResultPanel } from './result-panel.js';
 import { registerServiceWorker } from './update-toast.js';
+import { createOfflineStatus } from './offline-status.js';
 import { byTestIdIn } from './dom.js';
 
 const TRANSPARENT = [0, 0, 0, 0];
@@ -183,20 +184,25 @@ async function runQueue() {
   prepareForNextDrop();
 }
 
-// While the app is idle, a worker gets ready for the next file (Python booted, the model's
-// sessions created), so a drop goes straight to the pipeline. Only for a model already stored:
-// preparing never downloads a model on its own, and only where memory allows a second runtime.
+// While the app is idle, the service worker stores the rest of the app for offline use, and a
+// worker gets ready for the next file (Python booted, the model's sessions created), so a drop
+// goes straight to the pipeline. Only for a model already stored: preparing never downloads a
+// model on its own, and only where memory allows a second runtime.
 const MIN_DEVICE_MEMORY_GB = 4;
 async function prepareForNextDrop() {
   const modelPanel = await modelPanelReady;
-  if (!modelPanel || (navigator.deviceMemory ?? MIN_DEVICE_MEMORY_GB) < MIN_DEVICE_MEMORY_GB) return;
+  if (!modelPanel) return;
   const model = modelPanel.selected();
   const [stored, backends] = await Promise.all([modelStore.list(), backendsForThisDevice()]);
-  if (running || nextWaiting()) return; // a job started meanwhile
+  if (!isIdle()) return; // a job started meanwhile
+  offline.storeWhenIdle();
+  if ((navigator.deviceMemory ?? MIN_DEVICE_MEMORY_GB) < MIN_DEVICE_MEMORY_GB) return;
   if (stored.find((entry) => entry.key === model)?.cached) prepareNextJob({ model, backend: backends[0] });
   else dropPreparedJob();
 }
 const nextWaiting = () => items.find((item) => item.status === 'waiting');
+const isIdle = () => !running && !nextWaiting();
+const offline = createOfflineStatus(byTestId('offline-status'), { isIdle });
 
 function enqueue(files) {
   // A new batch on an idle queue is followed from its first file, as a single drop always was.
