@@ -4,7 +4,8 @@
 
 GET /__test/downloads answers {path: number of bodies sent}; POST /__test/replace?path=P with a body
 serves that body at P from then on (a deploy during a visit); POST /__test/reset forgets both.
-Playwright's own routing cannot stand in: it makes pages bypass the service worker.
+Playwright's own routing cannot stand in: it turns the browser's HTTP cache off (Network.setCacheDisabled),
+and the service worker's revalidation of files the page loaded before it took control relies on it.
 """
 
 import http.server
