@@ -28,7 +28,10 @@ export function createOfflineStatus(element, { isIdle }) {
         state = 'stored';
         show('Works offline');
       } else {
-        show(`Saving for offline use… ${Math.floor((100 * data.stored) / data.total)}%`);
+        // In tens: the element is a live region, and a first visit stores dozens of files.
+        const percent = Math.floor((10 * data.stored) / data.total) * 10;
+        const text = `Saving for offline use… ${percent}%`;
+        if (element.textContent !== text) show(text);
       }
     };
     controller.postMessage({ type: 'store-for-offline' }, [channel.port2]);
