@@ -114,7 +114,8 @@ def copied_files() -> dict[str, Path]:
                 raise SystemExit(f"build: {source} is missing: run `npm ci` first")
             files[f"{folder}/{name}"] = source
     for model in MODELS.values():
-        files[f"{MODELS_FOLDER}/{model.file}"] = models_dir() / model.file
+        file, _, _ = model.in_browser
+        files[f"{MODELS_FOLDER}/{file}"] = models_dir() / file
     return files
 
 
@@ -190,9 +191,9 @@ def generate_graphs(folder: Path) -> None:
 
 def models_table() -> dict:
     return {model.key: {
-        "url": f"{MODELS_FOLDER}/{model.file}",
-        "size": model.size,
-        "sha256": model.sha256,
+        "url": f"{MODELS_FOLDER}/{model.in_browser[0]}",
+        "sha256": model.in_browser[1],
+        "size": model.in_browser[2],
         "title": model.title,
         "licence": model.licence,
         # The worker starts creating these sessions while Python boots.
@@ -229,9 +230,9 @@ def remove_stale(expected: set[str]) -> None:
 
 
 def build() -> dict:
-    missing = [model.key for model in MODELS.values() if not is_cached(model)]
+    missing = [model.key for model in MODELS.values() if not is_cached(model, for_browser=True)]
     if missing:
-        fetch_all(missing, log=log)
+        fetch_all(missing, log=log, for_browser=True)
     DIST.mkdir(exist_ok=True)
     files = copied_files()
     for relative, source in files.items():

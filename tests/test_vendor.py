@@ -78,7 +78,7 @@ def test_fetch_checks_the_download_then_pins_the_pruned_file(tmp_path, monkeypat
     model = dataclasses.replace(
         MODELS["best"], file="two-pruned.onnx", output_name="output", prune=True,
         source_sha256=vendor.hashlib.sha256(original).hexdigest(), source_size=len(original),
-        sha256=vendor.hashlib.sha256(expected).hexdigest(), size=len(expected))
+        sha256=vendor.hashlib.sha256(expected).hexdigest(), size=len(expected), browser_file=None)
     fake_registry(monkeypatch, "best", original)
     folder = tmp_path / "models"
 
@@ -86,6 +86,57 @@ def test_fetch_checks_the_download_then_pins_the_pruned_file(tmp_path, monkeypat
 
     assert path == folder / "two-pruned.onnx" and path.read_bytes() == expected
     assert vendor.is_cached(model, folder)
+
+
+def one_conv_model() -> onnx.ModelProto:
+    weights = np.random.default_rng(0).normal(size=(2, 3, 3, 3)).astype(np.float16)
+    conv = helper.make_node("Conv", ["x", "w", "b"], ["output"], kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    graph = helper.make_graph(
+        [helper.make_node("Cast", ["input"], ["x"], to=TensorProto.FLOAT16), conv], "one_conv",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT16, [1, 2, 8, 8])],
+        initializer=[numpy_helper.from_array(weights, "w"), numpy_helper.from_array(np.zeros(2, np.float16), "b")])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 15)], ir_version=8)
+
+
+def model_with_browser_copy(tmp_path, browser_sha256=None):
+    """`best` with one_conv_model as its file, unpruned, and the rewrite of it as its browser copy."""
+    original = one_conv_model().SerializeToString()
+    (tmp_path / "source.onnx").write_bytes(original)
+    vendor.write_browser_copy(tmp_path / "source.onnx", tmp_path / "copy.onnx")
+    copy = (tmp_path / "copy.onnx").read_bytes()
+    digest = lambda data: vendor.hashlib.sha256(data).hexdigest()  # noqa: E731
+    return dataclasses.replace(
+        MODELS["best"], file="conv.onnx", prune=False, source_sha256=digest(original), source_size=len(original),
+        sha256=digest(original), size=len(original), browser_file="conv-winograd.onnx",
+        browser_sha256=browser_sha256 or digest(copy), browser_size=len(copy)), original, copy
+
+
+def test_fetch_makes_the_pinned_browser_copy_and_remakes_it_without_downloading_again(tmp_path, monkeypatch):
+    model, original, copy = model_with_browser_copy(tmp_path)
+    fake_registry(monkeypatch, "best", original)
+    folder = tmp_path / "models"
+
+    assert vendor.fetch(model, folder, log=lambda _: None) == folder / "conv.onnx"
+    assert not (folder / "conv-winograd.onnx").exists()  # the CLI does not need it
+    assert vendor.fetch(model, folder, log=lambda _: None, for_browser=True) == folder / "conv-winograd.onnx"
+
+    assert (folder / "conv.onnx").read_bytes() == original and (folder / "conv-winograd.onnx").read_bytes() == copy
+    assert vendor.is_cached(model, folder) and vendor.is_cached(model, folder, for_browser=True)
+    assert [node.op_type for node in onnx.load(folder / "conv-winograd.onnx").graph.node].count("Conv") == 1  # the input transform
+    (folder / "conv-winograd.onnx").unlink()
+    assert vendor.is_cached(model, folder) and not vendor.is_cached(model, folder, for_browser=True)
+    monkeypatch.setitem(vendor.FETCHERS, "best", lambda *_: pytest.fail("the verified original was downloaded again"))
+    vendor.fetch(model, folder, log=lambda _: None, for_browser=True)
+    assert (folder / "conv-winograd.onnx").read_bytes() == copy
+
+
+def test_fetch_refuses_a_browser_copy_that_is_not_the_pinned_one(tmp_path, monkeypatch):
+    model, original, _ = model_with_browser_copy(tmp_path, browser_sha256="0" * 64)
+    fake_registry(monkeypatch, "best", original)
+    with pytest.raises(SystemExit, match="sha256 mismatch as the browser's copy"):
+        vendor.fetch(model, tmp_path / "models", log=lambda _: None, for_browser=True)
+    assert not (tmp_path / "models" / "conv-winograd.onnx").exists()
 
 
 def test_fetch_refuses_a_download_that_is_not_the_pinned_original(tmp_path, monkeypatch):

@@ -13,10 +13,13 @@ from .errors import CutoutError
 from .export import export_cutout
 from .image import RGBAImage
 from .job import JobOptions, run_job
+from .models import MODELS
 from .sniff import ImageType
 from .tensor import Tensor
 
 ERRORS_BY_CODE = {error.code: error for error in CutoutError.__subclasses__()}
+# The pipeline names a network by the file the CLI runs; the browser runs its own copy of it.
+BROWSER_FILES = {model.file: model.in_browser[0] for model in MODELS.values()}
 
 
 async def _call(function, *args):
@@ -41,7 +44,7 @@ class BridgeRuntime:
     async def run(self, graph: str, feeds: dict[str, Tensor], outputs: list[str]) -> dict[str, Tensor]:
         specs = to_js([[name, tensor.dtype, list(tensor.shape)] for name, tensor in feeds.items()])
         buffers = [tensor.data for tensor in feeds.values()]
-        results = await _call(self._bridge.run, graph, specs, to_js(outputs), *buffers)
+        results = await _call(self._bridge.run, BROWSER_FILES.get(graph, graph), specs, to_js(outputs), *buffers)
         return {name: Tensor(result.dtype, tuple(result.dims), result.data.to_bytes())
                 for name, result in zip(outputs, results)}
 

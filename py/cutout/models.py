@@ -30,6 +30,18 @@ class Model:
     inference_heap: int
     # Vendoring drops every graph output but `output_name`, and the nodes only they need.
     prune: bool = False
+    # The browser's copy, where it differs: `file` with its 3×3 convolutions in Winograd form
+    # (graphs/winograd.py), made by vendoring and pinned like `file`. Natively `file` is faster.
+    browser_file: str | None = None
+    browser_sha256: str | None = None
+    browser_size: int | None = None
+
+    @property
+    def in_browser(self) -> tuple[str, str, int]:
+        """(file, sha256, size) of what the browser downloads and runs."""
+        if self.browser_file is None:
+            return self.file, self.sha256, self.size
+        return self.browser_file, self.browser_sha256, self.browser_size
 
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -72,6 +84,10 @@ MODELS = {
         source_size=88_188_479,
         inference_heap=800_000_000,
         prune=True,
+        # U²-Net-p gains nothing from it (0.9–1.0 s either way, 320², Node, 2 threads).
+        browser_file="isnet-fp16-pruned-winograd.onnx",
+        browser_sha256="f0f0eaf04d58b1870c7161f70c9f1793876ac87aea37848d01620047ef4922ba",
+        browser_size=88_480_503,
     ),
 }
 

@@ -34,9 +34,11 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def is_cached(model: Model, folder: Path | None = None) -> bool:
-    path = (folder or models_dir()) / model.file
-    return path.is_file() and path.stat().st_size == model.size and sha256_of(path) == model.sha256
+def is_cached(model: Model, folder: Path | None = None, *, for_browser: bool = False) -> bool:
+    """Whether the file the CLI runs (or with `for_browser`, the one the web build ships) is there, verified."""
+    file, sha256, size = model.in_browser if for_browser else (model.file, model.sha256, model.size)
+    path = (folder or models_dir()) / file
+    return path.is_file() and path.stat().st_size == size and sha256_of(path) == sha256
 
 
 def _run_client(command: list[str], what: str, cwd: Path) -> None:
@@ -118,13 +120,32 @@ def _keep(repeated, wanted) -> None:
     repeated.extend(survivors)
 
 
-def fetch(model: Model, folder: Path | None = None, log=print) -> Path:
+def write_browser_copy(source: Path, target: Path) -> None:
+    """Writes the browser's copy of the network in `source`: see graphs/winograd.py."""
+    import onnx
+
+    from .graphs import serialise, winograd
+
+    target.write_bytes(serialise(winograd.rewrite(onnx.load(source))))
+
+
+def fetch(model: Model, folder: Path | None = None, log=print, *, for_browser: bool = False) -> Path:
+    """The verified model file the CLI runs, fetched if needed; with `for_browser`, the verified file
+    the web build ships (the browser copy, made from the former where the model has one)."""
     folder = folder or models_dir()
-    destination = folder / model.file
-    if is_cached(model, folder):
-        log(f"{model.key}: {destination} already verified")
-        return destination
-    folder.mkdir(parents=True, exist_ok=True)
+    if not is_cached(model, folder, for_browser=for_browser):
+        folder.mkdir(parents=True, exist_ok=True)
+        if not is_cached(model, folder):
+            _fetch_file(model, folder / model.file, log)
+        if for_browser and model.browser_file is not None:
+            _make_browser_copy(model, folder / model.file, log)
+    destination = folder / (model.in_browser[0] if for_browser else model.file)
+    log(f"{model.key}: {destination} verified")
+    return destination
+
+
+def _fetch_file(model: Model, destination: Path, log) -> None:
+    folder = destination.parent
     log(f"{model.key}: fetching {model.source} …")
     with tempfile.TemporaryDirectory(dir=folder) as work:
         fetched = FETCHERS[model.key](model, Path(work))
@@ -135,8 +156,18 @@ def fetch(model: Model, folder: Path | None = None, log=print) -> Path:
             fetched = pruned
         _check(model, fetched, model.sha256, "pruned" if model.prune else "as downloaded")
         shutil.move(fetched, destination)  # same filesystem: the verified file appears atomically
-    log(f"{model.key}: {destination} ({model.size:,} bytes, sha256 verified)")
-    return destination
+    log(f"{model.key}: fetched {model.size:,} bytes")
+
+
+def _make_browser_copy(model: Model, source: Path, log) -> None:
+    destination = source.parent / model.browser_file
+    log(f"{model.key}: writing the browser's copy (Winograd convolutions) …")
+    with tempfile.TemporaryDirectory(dir=source.parent) as work:
+        written = Path(work) / model.browser_file
+        write_browser_copy(source, written)
+        _check(model, written, model.browser_sha256, "as the browser's copy")
+        shutil.move(written, destination)
+    log(f"{model.key}: wrote the browser's copy, {model.browser_size:,} bytes")
 
 
 def _check(model: Model, path: Path, expected: str, what: str) -> None:
@@ -145,5 +176,5 @@ def _check(model: Model, path: Path, expected: str, what: str) -> None:
         raise SystemExit(f"{model.key}: sha256 mismatch {what} (expected {expected}, got {actual}); refusing to use it")
 
 
-def fetch_all(keys=None, folder: Path | None = None, log=print) -> list[Path]:
-    return [fetch(MODELS[key], folder, log) for key in (keys or MODELS)]
+def fetch_all(keys=None, folder: Path | None = None, log=print, *, for_browser: bool = False) -> list[Path]:
+    return [fetch(MODELS[key], folder, log, for_browser=for_browser) for key in (keys or MODELS)]

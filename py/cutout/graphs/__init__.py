@@ -2,7 +2,8 @@
 
 The browser has no numpy, so every per-pixel computation is a small graph that onnxruntime-web
 runs next to the network. Each module builds one graph (`build`) and holds its numpy `reference`
-side by side; the tests hold the two to each other. This package needs onnx and numpy: only the
+side by side; the tests hold the two to each other. `winograd` is the odd one: it rewrites a
+network for the browser (vendoring runs it) instead of building a graph of its own. This package needs onnx and numpy: only the
 build step and the tests import it, never the pipeline itself (it reads `models.graph_names`).
 """
 

@@ -1,0 +1,215 @@
+"""The browser's copy of a network: its 3×3 convolutions computed as Winograd F(2,3), in float32.
+
+onnxruntime-web's WebAssembly convolution is im2col + GEMM: 36 multiplications per output pixel
+pair of a 3×3 kernel. Winograd F(2,3) makes each 2×2 output tile from a 4×4 input tile with 16
+(Lavin & Gray, 2015), and ONNX's own ops express it:
+
+    input transform   a grouped 4×4 convolution with stride 2 (one group per input channel) holding
+                      the 16 basis kernels Bᵀ·e·B: [1, ci, H, W] → [1, ci·16, H/2, W/2]
+    products          one batched MatMul [16, co, ci] × [16, ci, tiles] (the GEMM does the work)
+    output transform  MatMul with Aᵀ⊗Aᵀ [4, 16], reshaped back to [1, co, H, W], plus the bias.
+
+The kernel transform G·w·Gᵀ is written into the graph over the stored weights, so onnxruntime
+folds it once when it creates the session and the file keeps the original (float16) weights: the
+download does not grow. Measured on ISNet 1024² with onnxruntime-web 1.30, 2 threads, Node: about
+0.7× the original graph's inference time, mask within 0.0004. Natively onnxruntime's own kernels
+beat it (2.4× faster), so the CLI runs the original file.
+
+Every float16 tensor becomes float32: onnxruntime-web's CPU kernels compute float16 nodes by casting
+around each one, which would also cost the larger transformed tensors twice.
+"""
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper, shape_inference
+
+# F(2,3): input transform Bᵀ, kernel transform G, output transform Aᵀ.
+B_T = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], np.float32)
+G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], np.float32)
+A_T = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], np.float32)
+
+# A layer's transformed input is 16·ci·H·W bytes (float32, 16 values per channel and 2×2 tile), held
+# about three times over while the layer runs. ISNet's 512² layers (268 MB each) would raise the
+# network's peak memory from about 1.2 to 3.1 GB for little more speed; at or under this size
+# (its ≤ 256² layers) it stays near 2.1 GB with the speed (measured in Node, onnxruntime-web 1.30).
+MAX_TRANSFORMED_INPUT_BYTES = 160 * 2**20
+
+
+def input_kernels() -> np.ndarray:
+    """[16, 1, 4, 4]: kernel k = 4i + j is the outer product of rows i and j of Bᵀ, so convolving a
+    4×4 tile with it gives element (i, j) of Bᵀ·tile·B."""
+    return np.stack([np.outer(B_T[i], B_T[j]) for i in range(4) for j in range(4)])[:, None]
+
+
+def output_transform() -> np.ndarray:
+    """[4, 16]: row 2a + c maps the 16 products of a tile to its output pixel (a, c), Aᵀ·m·A."""
+    return np.stack([np.outer(A_T[a], A_T[c]).reshape(16) for a in range(2) for c in range(2)])
+
+
+def transform_weights(weights: np.ndarray) -> np.ndarray:
+    """[co, ci, 3, 3] → [16, co, ci], G·w·Gᵀ per kernel: the numpy twin of the graph's own nodes."""
+    co, ci = weights.shape[:2]
+    return (G @ weights.astype(np.float32) @ G.T).transpose(2, 3, 0, 1).reshape(16, co, ci)
+
+
+def reference(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """Winograd F(2,3) in numpy, tile by tile, for one 3×3 convolution with padding 1: [1, ci, H, W]
+    (H, W even) → [1, co, H, W]. What each rewritten convolution computes."""
+    _, ci, h, w = x.shape
+    padded = np.pad(x.astype(np.float32), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    u = transform_weights(weights).reshape(4, 4, -1, ci)
+    out = np.empty((1, len(bias), h, w), np.float32)
+    for ty in range(0, h, 2):
+        for tx in range(0, w, 2):
+            tile = padded[0, :, ty:ty + 4, tx:tx + 4]                    # [ci, 4, 4]
+            v = np.einsum("ik,ckl,jl->ijc", B_T, tile, B_T)              # Bᵀ·tile·B
+            m = np.einsum("ijoc,ijc->ijo", u, v)                         # per-element products, summed over ci
+            out[0, :, ty:ty + 2, tx:tx + 2] = np.einsum("ai,ijo,cj->oac", A_T, m, A_T)
+    return out + bias.reshape(1, -1, 1, 1).astype(np.float32)
+
+
+def rewrite(model: onnx.ModelProto, max_transformed_input_bytes: int = MAX_TRANSFORMED_INPUT_BYTES) -> onnx.ModelProto:
+    """A copy of `model` computing in float32 with its eligible 3×3 convolutions as Winograd F(2,3).
+
+    Eligible: stride 1, dilation 1, one group, padding 1 on every side, weights and bias stored in
+    the file, an even height and width known from shape inference, and a transformed input of at
+    most `max_transformed_input_bytes`. Every other node stays as it is, in its place.
+    """
+    shapes = _known_shapes(model)
+    weight_dims = {tensor.name: list(tensor.dims) for tensor in model.graph.initializer}
+    model = _in_float32(model)
+    graph = model.graph
+    constants = _SharedConstants(graph)
+    nodes = []
+    for node in graph.node:
+        conv = _eligible_conv(node, shapes, weight_dims, max_transformed_input_bytes)
+        nodes.extend(_winograd_nodes(node, *conv, constants) if conv else [node])
+    del graph.node[:]
+    graph.node.extend(nodes)
+    return model
+
+
+def rewritten_count(model: onnx.ModelProto) -> int:
+    """How many convolutions `rewrite` turned into Winograd form (their input transform nodes)."""
+    return sum(node.name.endswith("/winograd/input") for node in model.graph.node)
+
+
+def _in_float32(model: onnx.ModelProto) -> onnx.ModelProto:
+    """A copy whose float16 initializers are stored as they are and cast once at the graph's start
+    (folded when the session is created), and whose float16 casts, constants and types are float32."""
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    graph = model.graph
+    casts = []
+    for tensor in graph.initializer:
+        if tensor.data_type == TensorProto.FLOAT16:
+            stored = f"{tensor.name}/float16"
+            casts.append(helper.make_node("Cast", [stored], [tensor.name], name=f"{tensor.name}/float32", to=TensorProto.FLOAT))
+            tensor.name = stored
+    for node in graph.node:
+        for attribute in node.attribute:
+            if node.op_type == "Cast" and attribute.name == "to" and attribute.i == TensorProto.FLOAT16:
+                attribute.i = TensorProto.FLOAT
+            if attribute.type == onnx.AttributeProto.TENSOR and attribute.t.data_type == TensorProto.FLOAT16:
+                value = numpy_helper.to_array(attribute.t).astype(np.float32)
+                attribute.t.CopyFrom(numpy_helper.from_array(value, attribute.t.name))
+    for value in [*graph.input, *graph.output, *graph.value_info]:
+        if value.type.tensor_type.elem_type == TensorProto.FLOAT16:
+            value.type.tensor_type.elem_type = TensorProto.FLOAT
+    nodes = casts + list(graph.node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    return model
+
+
+def _known_shapes(model: onnx.ModelProto) -> dict[str, list[int]]:
+    """Every convolution input's shape. onnx's inference loses them behind Resize nodes whose sizes
+    are computed (ISNet's and U²-Net's decoders), so those are measured: one run on zeros, which
+    the networks' fixed input size allows."""
+    inferred = shape_inference.infer_shapes(model).graph
+    shapes = {value.name: [dim.dim_value for dim in value.type.tensor_type.shape.dim]
+              for value in [*inferred.input, *inferred.value_info]}
+    unknown = sorted({node.input[0] for node in model.graph.node if node.op_type == "Conv"
+                      and (len(shapes.get(node.input[0], [])) != 4 or 0 in shapes[node.input[0]])})
+    return {**shapes, **_measured_shapes(model, unknown)} if unknown else shapes
+
+
+def _measured_shapes(model: onnx.ModelProto, names: list[str]) -> dict[str, list[int]]:
+    import onnxruntime
+
+    probe = onnx.ModelProto.FromString(model.SerializeToString())
+    probe.graph.output.extend(helper.make_empty_tensor_value_info(name) for name in names)
+    session = onnxruntime.InferenceSession(probe.SerializeToString(), providers=["CPUExecutionProvider"])
+    feeds = {}
+    for value in session.get_inputs():
+        if not all(isinstance(dim, int) for dim in value.shape):
+            raise ValueError(f"input {value.name} has no fixed shape ({value.shape}) to measure the convolutions with")
+        feeds[value.name] = np.zeros(value.shape, np.float16 if value.type == "tensor(float16)" else np.float32)
+    return {name: list(result.shape) for name, result in zip(names, session.run(names, feeds))}
+
+
+def _eligible_conv(node, shapes, initializer_dims, max_bytes):
+    """(ci, co, height, width) when `node` is a convolution `rewrite` takes, else None."""
+    if node.op_type != "Conv" or len(node.input) != 3 or not {*node.input[1:]} <= initializer_dims.keys():
+        return None
+    attributes = {attribute.name: helper.get_attribute_value(attribute) for attribute in node.attribute}
+    weight_dims = initializer_dims[node.input[1]]
+    shape = shapes.get(node.input[0], [])
+    if (weight_dims[2:] != [3, 3] or attributes.get("group", 1) != 1
+            or list(attributes.get("strides", [1, 1])) != [1, 1]
+            or list(attributes.get("dilations", [1, 1])) != [1, 1]
+            or list(attributes.get("pads", [0, 0, 0, 0])) != [1, 1, 1, 1]
+            or len(shape) != 4 or 0 in shape or shape[2] % 2 or shape[3] % 2):
+        return None
+    co, ci = weight_dims[:2]
+    height, width = shape[2:]
+    return (ci, co, height, width) if 16 * ci * height * width <= max_bytes else None
+
+
+class _SharedConstants:
+    """The transform matrices (once per graph) and each layer's shape vectors, as initializers."""
+
+    def __init__(self, graph):
+        self._graph = graph
+        graph.initializer.extend([
+            numpy_helper.from_array(input_kernels(), "winograd/input_kernels"),
+            numpy_helper.from_array(output_transform(), "winograd/output_transform"),
+            numpy_helper.from_array(G, "winograd/G"),
+            numpy_helper.from_array(G.T.copy(), "winograd/G_T"),
+        ])
+
+    def shape(self, name: str, dims) -> str:
+        self._graph.initializer.append(numpy_helper.from_array(np.array(dims, np.int64), name))
+        return name
+
+
+def _winograd_nodes(conv, ci, co, height, width, constants) -> list[onnx.NodeProto]:
+    x, weight, bias = conv.input
+    tiles_y, tiles_x = height // 2, width // 2
+    prefix = f"{conv.name or conv.output[0]}/winograd"
+    nodes = []
+
+    def op(op_type, inputs, role, **attributes):
+        name = f"{prefix}/{role}"
+        nodes.append(helper.make_node(op_type, inputs, [name], name=name, **attributes))
+        return name
+
+    # Kernels, G·w·Gᵀ → [16, co, ci]: constants only, so folded when the session is created.
+    gw = op("MatMul", ["winograd/G", weight], "kernel_g")
+    gwg = op("MatMul", [gw, "winograd/G_T"], "kernel_gg")
+    by_element = op("Transpose", [gwg], "kernel_by_element", perm=[2, 3, 0, 1])
+    kernels = op("Reshape", [by_element, constants.shape(f"{prefix}/kernel_shape", [16, co, ci])], "kernels")
+    basis = op("Tile", ["winograd/input_kernels", constants.shape(f"{prefix}/basis_repeats", [ci, 1, 1, 1])], "basis")
+    # Input tiles, Bᵀ·tile·B for every channel: [1, ci·16, H/2, W/2] → [16, ci, tiles].
+    transformed = op("Conv", [x, basis], "input", group=ci, kernel_shape=[4, 4], strides=[2, 2], pads=[1, 1, 1, 1])
+    per_channel = op("Reshape", [transformed, constants.shape(f"{prefix}/tiles_shape", [ci, 16, tiles_y * tiles_x])], "tiles")
+    per_element = op("Transpose", [per_channel], "tiles_by_element", perm=[1, 0, 2])
+    products = op("MatMul", [kernels, per_element], "products")
+    flat = op("Reshape", [products, constants.shape(f"{prefix}/products_shape", [16, co * tiles_y * tiles_x])], "products_flat")
+    outputs = op("MatMul", ["winograd/output_transform", flat], "outputs")
+    # [2, 2, co, ty, tx] → [co, ty, 2, tx, 2]: each tile's 2×2 pixels back in place.
+    split = op("Reshape", [outputs, constants.shape(f"{prefix}/outputs_shape", [2, 2, co, tiles_y, tiles_x])], "outputs_by_pixel")
+    placed = op("Transpose", [split], "outputs_placed", perm=[2, 3, 0, 4, 1])
+    image = op("Reshape", [placed, constants.shape(f"{prefix}/image_shape", [1, co, height, width])], "image")
+    channel_bias = op("Reshape", [bias, constants.shape(f"{prefix}/bias_shape", [1, co, 1, 1])], "bias")
+    nodes.append(helper.make_node("Add", [image, channel_bias], [conv.output[0]], name=f"{prefix}/add_bias"))
+    return nodes
