@@ -120,6 +120,19 @@ export async function list() {
   }));
 }
 
+/**
+ * Removes what the model cache holds beyond this version's models (a model whose file a new
+ * version renamed, as Best's browser copy was): the model panel lists only current models, so
+ * nobody could delete those. Returns the removed URLs.
+ */
+export async function removeUnlisted() {
+  const [table, cache] = await Promise.all([models(), caches.open(MODEL_CACHE)]);
+  const listed = new Set(Object.values(table).map(({ url }) => new URL(url, BUILD_INFO_URL).href));
+  const unlisted = (await cache.keys()).map((request) => request.url).filter((url) => !listed.has(url));
+  await Promise.all(unlisted.map((url) => cache.delete(url)));
+  return unlisted;
+}
+
 /** Removes a stored model; true if there was one. */
 export async function remove(key) {
   const model = await describe(key);

@@ -74,3 +74,21 @@ test('asking for persistent storage shows the browser’s answer', async ({ page
     await expect(outcome).toHaveText(/^(Storage is persistent|The browser declined)/);
   }
 });
+
+test('a model file an earlier version stored, and no model of this one, is removed when the app starts', async ({ page }) => {
+  await openApp(page);
+  await page.getByTestId('download-model-fast').click();
+  await expect(page.getByTestId('stored-model-fast').getByTestId('stored-model-fast-state')).toHaveText('Stored', { timeout: 60_000 });
+  // Best's browser file had another name before it became the Winograd copy.
+  const earlierUrl = await page.evaluate(async (cacheName) => {
+    const url = new URL('models/isnet-fp16-pruned.onnx', location.href).href;
+    await (await caches.open(cacheName)).put(url, new Response(new Uint8Array(1000)));
+    return url;
+  }, MODEL_CACHE);
+
+  await page.reload();
+  await expect(page.getByTestId('stored-model-fast').getByTestId('stored-model-fast-state')).toHaveText('Stored');
+  const stored = await page.evaluate(async (cacheName) => (await (await caches.open(cacheName)).keys()).map((request) => request.url), MODEL_CACHE);
+  expect(stored).not.toContain(earlierUrl);
+  expect(await storedFastModelBytes(page)).not.toBeNull();
+});

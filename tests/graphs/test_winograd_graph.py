@@ -92,7 +92,7 @@ def test_eligible_convolutions_become_winograd_and_compute_the_same_in_float32()
     model, weights = network(layers)
     x = np.random.default_rng(1).normal(size=(1, 4, 12, 16)).astype(np.float32)
 
-    rewritten = winograd.rewrite(model)
+    rewritten = winograd.rewrite(model, min_output_channels=1)
 
     assert winograd.rewritten_count(rewritten) == 3
     assert not [node for node in rewritten.graph.node if node.op_type == "Conv" and node.name in {"first", "second", "third"}]
@@ -113,21 +113,24 @@ def test_other_convolutions_stay_as_they_are(name, kwargs):
     model, weights = network(layers)
     x = np.random.default_rng(2).normal(size=(1, 4, 12, 16)).astype(np.float32)
 
-    rewritten = winograd.rewrite(model)
+    rewritten = winograd.rewrite(model, min_output_channels=1)
 
     assert winograd.rewritten_count(rewritten) == 1
     assert [node.name for node in rewritten.graph.node if node.op_type == "Conv" and "winograd" not in node.name] == [name]
     np.testing.assert_allclose(run(rewritten, x), run(winograd.rewrite(model, max_transformed_input_bytes=0), x), atol=2e-4)
 
 
-def test_odd_sizes_and_layers_over_the_memory_budget_stay_as_they_are():
+def test_odd_sizes_few_output_channels_and_layers_over_the_memory_budget_stay_as_they_are():
     layers = [("first", {}, 4), ("second", {}, 8)]
     odd, _ = network(layers, height=11, width=16)
-    assert winograd.rewritten_count(winograd.rewrite(odd)) == 0
-    # The first layer's transformed input is 16·4·12·16 bytes, the second's 16·4·12·16 too (4 channels in).
+    assert winograd.rewritten_count(winograd.rewrite(odd, min_output_channels=1)) == 0
     even, _ = network(layers)
-    assert winograd.rewritten_count(winograd.rewrite(even, max_transformed_input_bytes=16 * 4 * 12 * 16)) == 2
-    assert winograd.rewritten_count(winograd.rewrite(even, max_transformed_input_bytes=16 * 4 * 12 * 16 - 1)) == 0
+    assert winograd.rewritten_count(winograd.rewrite(even, min_output_channels=8)) == 1  # the second
+    assert winograd.rewritten_count(winograd.rewrite(even)) == 0  # fewer than 64: not worth its transforms
+    # Both layers' transformed inputs are 16·4·12·16 bytes (4 channels in).
+    budget = 16 * 4 * 12 * 16
+    assert winograd.rewritten_count(winograd.rewrite(even, budget, min_output_channels=1)) == 2
+    assert winograd.rewritten_count(winograd.rewrite(even, budget - 1, min_output_channels=1)) == 0
 
 
 def test_a_convolution_behind_a_computed_resize_is_measured_and_taken():
@@ -147,7 +150,7 @@ def test_a_convolution_behind_a_computed_resize_is_measured_and_taken():
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 15)], ir_version=8)
     x = rng.normal(size=(1, 3, 8, 10)).astype(np.float32)
 
-    rewritten = winograd.rewrite(model)
+    rewritten = winograd.rewrite(model, min_output_channels=1)
 
     assert winograd.rewritten_count(rewritten) == 1
     np.testing.assert_allclose(run(rewritten, x), run(model, x), atol=1e-4)
@@ -183,7 +186,7 @@ def test_onnxruntime_web_runs_the_rewritten_graph_like_the_reference(tmp_path):
     x = np.random.default_rng(4).normal(size=(1, 4, 12, 16)).astype(np.float32)
     expected = float32_reference(layers, weights, x)
 
-    output = run_in_onnxruntime_web(tmp_path, serialise(winograd.rewrite(model)), "x", x)
+    output = run_in_onnxruntime_web(tmp_path, serialise(winograd.rewrite(model, min_output_channels=1)), "x", x)
 
     np.testing.assert_allclose(output.reshape(expected.shape), expected, atol=2e-4)
 
@@ -217,7 +220,7 @@ def test_the_vendored_browser_copy_of_best_is_the_rewrite_and_masks_like_the_ori
     path = vendor.fetch(best, log=lambda _: None, for_browser=True)  # made if missing, checked against its pin
     assert path.name == file and path.stat().st_size == size and vendor.sha256_of(path) == sha256
     copy = onnx.load(path, load_external_data=False)
-    assert winograd.rewritten_count(copy) == 83  # of 114 convolutions: the 512² ones are over the budget
+    assert winograd.rewritten_count(copy) == 48  # of 114: 90 are 3×3 with stride 1, 41 of those have < 64 outputs, 1 is over the budget
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     assert_same_mask(session.run([best.output_name], {best.input_name: best_input})[0], best_original_mask)
 

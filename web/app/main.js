@@ -288,6 +288,8 @@ async function startApp() {
     const build = await loadBuildInfo();
     registerServiceWorker({ version: build.version, toast: byTestId('update-toast'), reloadButton: byTestId('update-reload') })
       .catch((error) => console.warn('Offline support is unavailable:', error));
+    // Before the panel reads the cache, so that storage figures count only models it lists.
+    await modelStore.removeUnlisted().catch((error) => console.warn('Old models could not be removed:', error));
     return await setUpModelPanel({
       root: byTestId('model-panel'),
       // A deleted model is not kept alive in a prepared worker either.

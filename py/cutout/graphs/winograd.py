@@ -1,11 +1,11 @@
 """The browser's copy of a network: its 3×3 convolutions computed as Winograd F(2,3), in float32.
 
-onnxruntime-web's WebAssembly convolution is im2col + GEMM: 36 multiplications per output pixel
-pair of a 3×3 kernel. Winograd F(2,3) makes each 2×2 output tile from a 4×4 input tile with 16
+onnxruntime-web's WebAssembly convolution is im2col + GEMM: a 3×3 kernel costs 36 multiplications
+per 2×2 output tile and channel pair. Winograd F(2,3) makes the tile from a 4×4 input tile with 16
 (Lavin & Gray, 2015), and ONNX's own ops express it:
 
-    input transform   a grouped 4×4 convolution with stride 2 (one group per input channel) holding
-                      the 16 basis kernels Bᵀ·e·B: [1, ci, H, W] → [1, ci·16, H/2, W/2]
+    input transform   a grouped 4×4 convolution with stride 2 (one group per input channel) whose
+                      16 kernels compute Bᵀ·tile·B: [1, ci, H, W] → [1, ci·16, H/2, W/2]
     products          one batched MatMul [16, co, ci] × [16, ci, tiles] (the GEMM does the work)
     output transform  MatMul with Aᵀ⊗Aᵀ [4, 16], reshaped back to [1, co, H, W], plus the bias.
 
@@ -28,11 +28,15 @@ B_T = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], np.f
 G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], np.float32)
 A_T = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], np.float32)
 
-# A layer's transformed input is 16·ci·H·W bytes (float32, 16 values per channel and 2×2 tile), held
-# about three times over while the layer runs. ISNet's 512² layers (268 MB each) would raise the
-# network's peak memory from about 1.2 to 3.1 GB for little more speed; at or under this size
-# (its ≤ 256² layers) it stays near 2.1 GB with the speed (measured in Node, onnxruntime-web 1.30).
-MAX_TRANSFORMED_INPUT_BYTES = 160 * 2**20
+# Which layers, from onnxruntime-web 1.30's profile of ISNet 1024² (Node, 2 threads), layer by layer:
+# - A layer's transformed input is 16·ci·H·W bytes (float32, 16 values per channel and 2×2 tile),
+#   held about three times over while it runs. Up to 256 MiB, ISNet's peak memory in the run goes
+#   from about 1.1 to 2.5 GB; its one larger layer (128 channels at 512², 512 MiB) would add 0.5 GB more.
+# - The input transform's cost per channel is shared by the output channels: with fewer than 64
+#   of them the rewrite took as long as the convolution or longer (0.93–2.3×), with 64 or more
+#   0.45–0.84× where the layer takes more than a few milliseconds.
+MAX_TRANSFORMED_INPUT_BYTES = 256 * 2**20
+MIN_OUTPUT_CHANNELS = 64
 
 
 def input_kernels() -> np.ndarray:
@@ -68,12 +72,13 @@ def reference(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarra
     return out + bias.reshape(1, -1, 1, 1).astype(np.float32)
 
 
-def rewrite(model: onnx.ModelProto, max_transformed_input_bytes: int = MAX_TRANSFORMED_INPUT_BYTES) -> onnx.ModelProto:
+def rewrite(model: onnx.ModelProto, max_transformed_input_bytes: int = MAX_TRANSFORMED_INPUT_BYTES,
+            min_output_channels: int = MIN_OUTPUT_CHANNELS) -> onnx.ModelProto:
     """A copy of `model` computing in float32 with its eligible 3×3 convolutions as Winograd F(2,3).
 
     Eligible: stride 1, dilation 1, one group, padding 1 on every side, weights and bias stored in
-    the file, an even height and width known from shape inference, and a transformed input of at
-    most `max_transformed_input_bytes`. Every other node stays as it is, in its place.
+    the file, an even height and width, at least `min_output_channels` output channels and a
+    transformed input of at most `max_transformed_input_bytes`. Every other node stays as it is, in its place.
     """
     shapes = _known_shapes(model)
     weight_dims = {tensor.name: list(tensor.dims) for tensor in model.graph.initializer}
@@ -82,7 +87,7 @@ def rewrite(model: onnx.ModelProto, max_transformed_input_bytes: int = MAX_TRANS
     constants = _SharedConstants(graph)
     nodes = []
     for node in graph.node:
-        conv = _eligible_conv(node, shapes, weight_dims, max_transformed_input_bytes)
+        conv = _eligible_conv(node, shapes, weight_dims, max_transformed_input_bytes, min_output_channels)
         nodes.extend(_winograd_nodes(node, *conv, constants) if conv else [node])
     del graph.node[:]
     graph.node.extend(nodes)
@@ -147,7 +152,7 @@ def _measured_shapes(model: onnx.ModelProto, names: list[str]) -> dict[str, list
     return {name: list(result.shape) for name, result in zip(names, session.run(names, feeds))}
 
 
-def _eligible_conv(node, shapes, initializer_dims, max_bytes):
+def _eligible_conv(node, shapes, initializer_dims, max_bytes, min_output_channels):
     """(ci, co, height, width) when `node` is a convolution `rewrite` takes, else None."""
     if node.op_type != "Conv" or len(node.input) != 3 or not {*node.input[1:]} <= initializer_dims.keys():
         return None
@@ -162,7 +167,7 @@ def _eligible_conv(node, shapes, initializer_dims, max_bytes):
         return None
     co, ci = weight_dims[:2]
     height, width = shape[2:]
-    return (ci, co, height, width) if 16 * ci * height * width <= max_bytes else None
+    return (ci, co, height, width) if co >= min_output_channels and 16 * ci * height * width <= max_bytes else None
 
 
 class _SharedConstants:
