@@ -1,19 +1,21 @@
-"""The browser's copy of a network: its 3×3 convolutions computed as Winograd F(2,3), in float32.
+"""The browser's copy of a network: its 3×3 convolutions computed as Winograd F(4,3), in float32.
 
-onnxruntime-web's WebAssembly convolution is im2col + GEMM: a 3×3 kernel costs 36 multiplications
-per 2×2 output tile and channel pair. Winograd F(2,3) makes the tile from a 4×4 input tile with 16
+onnxruntime-web's WebAssembly convolution is im2col + GEMM: a 3×3 kernel costs 144 multiplications
+per 4×4 output tile and channel pair. Winograd F(4,3) makes the tile from a 6×6 input tile with 36
 (Lavin & Gray, 2015), and ONNX's own ops express it:
 
-    input transform   a grouped 4×4 convolution with stride 2 (one group per input channel) whose
-                      16 kernels compute Bᵀ·tile·B: [1, ci, H, W] → [1, ci·16, H/2, W/2]
-    products          one batched MatMul [16, co, ci] × [16, ci, tiles] (the GEMM does the work)
-    output transform  MatMul with Aᵀ⊗Aᵀ [4, 16], reshaped back to [1, co, H, W], plus the bias.
+    input transform   a grouped 6×6 convolution with stride 4 (one group per input channel) whose
+                      36 kernels compute Bᵀ·tile·B: [1, ci, H, W] → [1, ci·36, H/4, W/4]
+    products          one batched MatMul [36, co, ci] × [36, ci, tiles] (the GEMM does the work)
+    output transform  MatMul with Aᵀ⊗Aᵀ [16, 36], reshaped back to [1, co, H, W], plus the bias.
 
 The kernel transform G·w·Gᵀ is written into the graph over the stored weights, so onnxruntime
 folds it once when it creates the session and the file keeps the original (float16) weights: the
-download does not grow. Measured on ISNet 1024² with onnxruntime-web 1.30, 2 threads, Node: about
-0.7× the original graph's inference time, mask within 0.0004. Natively onnxruntime's own kernels
-beat it (2.4× faster), so the CLI runs the original file.
+download does not grow. Measured with onnxruntime-web 1.30, 2 threads, in Node: single layers of
+ISNet's shapes take 0.45–0.8× the time of the convolution they replace (F(2,3), tried first,
+0.6–1.0×), and ISNet 1024² about 0.65× in all, its mask within 0.0004. The price is memory and
+session creation (the folded kernels are 4× the weights they come from). Natively onnxruntime's
+own kernels beat it (2.4× faster), so the CLI runs the original file.
 
 Every float16 tensor becomes float32: onnxruntime-web's CPU kernels compute float16 nodes by casting
 around each one, which would also cost the larger transformed tensors twice.
@@ -23,68 +25,76 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper, shape_inference
 
-# F(2,3): input transform Bᵀ, kernel transform G, output transform Aᵀ.
-B_T = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], np.float32)
-G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], np.float32)
-A_T = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], np.float32)
+# F(4,3) with interpolation points 0, ±1, ±2 and ∞: input transform Bᵀ, kernel transform G,
+# output transform Aᵀ.
+OUTPUT_TILE = 4
+INPUT_TILE = OUTPUT_TILE + 2
+B_T = np.array([[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
+                [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]], np.float32)
+G = np.array([[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6],
+              [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]], np.float32)
+A_T = np.array([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]], np.float32)
+ELEMENTS = INPUT_TILE ** 2
 
-# Which layers, from onnxruntime-web 1.30's profile of ISNet 1024² (Node, 2 threads), layer by layer:
-# - A layer's transformed input is 16·ci·H·W bytes (float32, 16 values per channel and 2×2 tile),
+# Which layers, from single layers of ISNet's shapes and the whole network (onnxruntime-web 1.30,
+# Node, 2 threads):
+# - A layer's transformed input is 9·ci·H·W bytes (float32, 36 values per channel and 4×4 tile),
 #   held about three times over while it runs. Up to 256 MiB, ISNet's peak memory in the run goes
-#   from about 1.1 to 2.5 GB; its one larger layer (128 channels at 512², 512 MiB) would add 0.5 GB more.
-# - The input transform's cost per channel is shared by the output channels: with fewer than 64
-#   of them the rewrite took as long as the convolution or longer (0.93–2.3×), with 64 or more
-#   0.45–0.84× where the layer takes more than a few milliseconds.
+#   from about 1.1 to 2.6 GB; its one larger layer (128 channels at 512², 288 MiB) would add 0.3 GB.
+# - The input transform's cost per channel is shared by the output channels: with 16 of them the
+#   rewrite took longer than the convolution (1.25×), with 32 or more 0.45–0.8× where the layer
+#   takes more than a few milliseconds.
 MAX_TRANSFORMED_INPUT_BYTES = 256 * 2**20
-MIN_OUTPUT_CHANNELS = 64
+MIN_OUTPUT_CHANNELS = 32
 
 
 def input_kernels() -> np.ndarray:
-    """[16, 1, 4, 4]: kernel k = 4i + j is the outer product of rows i and j of Bᵀ, so convolving a
-    4×4 tile with it gives element (i, j) of Bᵀ·tile·B."""
-    return np.stack([np.outer(B_T[i], B_T[j]) for i in range(4) for j in range(4)])[:, None]
+    """[36, 1, 6, 6]: kernel k = 6i + j is the outer product of rows i and j of Bᵀ, so convolving a
+    6×6 tile with it gives element (i, j) of Bᵀ·tile·B."""
+    return np.stack([np.outer(B_T[i], B_T[j]) for i in range(INPUT_TILE) for j in range(INPUT_TILE)])[:, None]
 
 
 def output_transform() -> np.ndarray:
-    """[4, 16]: row 2a + c maps the 16 products of a tile to its output pixel (a, c), Aᵀ·m·A."""
-    return np.stack([np.outer(A_T[a], A_T[c]).reshape(16) for a in range(2) for c in range(2)])
+    """[16, 36]: row 4a + c maps the 36 products of a tile to its output pixel (a, c), Aᵀ·M·A."""
+    return np.stack([np.outer(A_T[a], A_T[c]).reshape(-1) for a in range(OUTPUT_TILE) for c in range(OUTPUT_TILE)])
 
 
 def transform_weights(weights: np.ndarray) -> np.ndarray:
-    """[co, ci, 3, 3] → [16, co, ci], G·w·Gᵀ per kernel: the numpy twin of the graph's own nodes."""
+    """[co, ci, 3, 3] → [36, co, ci], G·w·Gᵀ per kernel: the numpy twin of the graph's own nodes."""
     co, ci = weights.shape[:2]
-    return (G @ weights.astype(np.float32) @ G.T).transpose(2, 3, 0, 1).reshape(16, co, ci)
+    return (G @ weights.astype(np.float32) @ G.T).transpose(2, 3, 0, 1).reshape(ELEMENTS, co, ci)
 
 
 def reference(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    """Winograd F(2,3) in numpy, tile by tile, for one 3×3 convolution with padding 1: [1, ci, H, W]
-    (H, W even) → [1, co, H, W]. What each rewritten convolution computes."""
+    """Winograd F(4,3) in numpy, tile by tile, for one 3×3 convolution with padding 1: [1, ci, H, W]
+    (H, W multiples of 4) → [1, co, H, W]. What each rewritten convolution computes."""
     _, ci, h, w = x.shape
+    m, n = OUTPUT_TILE, INPUT_TILE
     padded = np.pad(x.astype(np.float32), ((0, 0), (0, 0), (1, 1), (1, 1)))
-    u = transform_weights(weights).reshape(4, 4, -1, ci)
+    u = transform_weights(weights).reshape(n, n, -1, ci)
     out = np.empty((1, len(bias), h, w), np.float32)
-    for ty in range(0, h, 2):
-        for tx in range(0, w, 2):
-            tile = padded[0, :, ty:ty + 4, tx:tx + 4]                    # [ci, 4, 4]
+    for ty in range(0, h, m):
+        for tx in range(0, w, m):
+            tile = padded[0, :, ty:ty + n, tx:tx + n]                    # [ci, 6, 6]
             v = np.einsum("ik,ckl,jl->ijc", B_T, tile, B_T)              # Bᵀ·tile·B
-            m = np.einsum("ijoc,ijc->ijo", u, v)                         # per-element products, summed over ci
-            out[0, :, ty:ty + 2, tx:tx + 2] = np.einsum("ai,ijo,cj->oac", A_T, m, A_T)
+            products = np.einsum("ijoc,ijc->ijo", u, v)                  # per element, summed over ci
+            out[0, :, ty:ty + m, tx:tx + m] = np.einsum("ai,ijo,cj->oac", A_T, products, A_T)
     return out + bias.reshape(1, -1, 1, 1).astype(np.float32)
 
 
 def rewrite(model: onnx.ModelProto, max_transformed_input_bytes: int = MAX_TRANSFORMED_INPUT_BYTES,
             min_output_channels: int = MIN_OUTPUT_CHANNELS) -> onnx.ModelProto:
-    """A copy of `model` computing in float32 with its eligible 3×3 convolutions as Winograd F(2,3).
+    """A copy of `model` computing in float32 with its eligible 3×3 convolutions as Winograd F(4,3).
 
     Eligible: stride 1, dilation 1, one group, padding 1 on every side, weights and bias stored in
-    the file, an even height and width, at least `min_output_channels` output channels and a
+    the file, a height and width that are multiples of 4, at least `min_output_channels` output channels and a
     transformed input of at most `max_transformed_input_bytes`. Every other node stays as it is, in its place.
     """
     shapes = _known_shapes(model)
     weight_dims = {tensor.name: list(tensor.dims) for tensor in model.graph.initializer}
     model = _in_float32(model)
     graph = model.graph
-    constants = _SharedConstants(graph)
+    constants = _Constants(graph)
     nodes = []
     for node in graph.node:
         conv = _eligible_conv(node, shapes, weight_dims, max_transformed_input_bytes, min_output_channels)
@@ -163,23 +173,28 @@ def _eligible_conv(node, shapes, initializer_dims, max_bytes, min_output_channel
             or list(attributes.get("strides", [1, 1])) != [1, 1]
             or list(attributes.get("dilations", [1, 1])) != [1, 1]
             or list(attributes.get("pads", [0, 0, 0, 0])) != [1, 1, 1, 1]
-            or len(shape) != 4 or 0 in shape or shape[2] % 2 or shape[3] % 2):
+            or len(shape) != 4 or 0 in shape or shape[2] % OUTPUT_TILE or shape[3] % OUTPUT_TILE):
         return None
     co, ci = weight_dims[:2]
     height, width = shape[2:]
-    return (ci, co, height, width) if co >= min_output_channels and 16 * ci * height * width <= max_bytes else None
+    transformed_bytes = 4 * ELEMENTS * ci * (height // OUTPUT_TILE) * (width // OUTPUT_TILE)
+    return (ci, co, height, width) if co >= min_output_channels and transformed_bytes <= max_bytes else None
 
 
-class _SharedConstants:
+class _Constants:
     """The transform matrices (once per graph) and each layer's shape vectors, as initializers."""
+
+    INPUT_KERNELS = "winograd/input_kernels"
+    OUTPUT_TRANSFORM = "winograd/output_transform"
+    KERNEL_TRANSFORM = "winograd/G_kron_G_T"
 
     def __init__(self, graph):
         self._graph = graph
         graph.initializer.extend([
-            numpy_helper.from_array(input_kernels(), "winograd/input_kernels"),
-            numpy_helper.from_array(output_transform(), "winograd/output_transform"),
-            numpy_helper.from_array(G, "winograd/G"),
-            numpy_helper.from_array(G.T.copy(), "winograd/G_T"),
+            numpy_helper.from_array(input_kernels(), self.INPUT_KERNELS),
+            numpy_helper.from_array(output_transform(), self.OUTPUT_TRANSFORM),
+            # [9, 36]: tap (a, b) of a kernel to element (i, j) of G·w·Gᵀ, G[i, a]·G[j, b].
+            numpy_helper.from_array(np.kron(G, G).T.copy(), self.KERNEL_TRANSFORM),
         ])
 
     def shape(self, name: str, dims) -> str:
@@ -189,7 +204,8 @@ class _SharedConstants:
 
 def _winograd_nodes(conv, ci, co, height, width, constants) -> list[onnx.NodeProto]:
     x, weight, bias = conv.input
-    tiles_y, tiles_x = height // 2, width // 2
+    m, n = OUTPUT_TILE, INPUT_TILE
+    tiles_y, tiles_x = height // m, width // m
     prefix = f"{conv.name or conv.output[0]}/winograd"
     nodes = []
 
@@ -198,21 +214,22 @@ def _winograd_nodes(conv, ci, co, height, width, constants) -> list[onnx.NodePro
         nodes.append(helper.make_node(op_type, inputs, [name], name=name, **attributes))
         return name
 
-    # Kernels, G·w·Gᵀ → [16, co, ci]: constants only, so folded when the session is created.
-    gw = op("MatMul", ["winograd/G", weight], "kernel_g")
-    gwg = op("MatMul", [gw, "winograd/G_T"], "kernel_gg")
-    by_element = op("Transpose", [gwg], "kernel_by_element", perm=[2, 3, 0, 1])
-    kernels = op("Reshape", [by_element, constants.shape(f"{prefix}/kernel_shape", [16, co, ci])], "kernels")
-    basis = op("Tile", ["winograd/input_kernels", constants.shape(f"{prefix}/basis_repeats", [ci, 1, 1, 1])], "basis")
-    # Input tiles, Bᵀ·tile·B for every channel: [1, ci·16, H/2, W/2] → [16, ci, tiles].
-    transformed = op("Conv", [x, basis], "input", group=ci, kernel_shape=[4, 4], strides=[2, 2], pads=[1, 1, 1, 1])
-    per_channel = op("Reshape", [transformed, constants.shape(f"{prefix}/tiles_shape", [ci, 16, tiles_y * tiles_x])], "tiles")
+    # Kernels, G·w·Gᵀ → [36, co, ci], one GEMM over the 9 taps of every kernel: constants only,
+    # so folded when the session is created.
+    taps = op("Reshape", [weight, constants.shape(f"{prefix}/taps_shape", [co * ci, 9])], "kernel_taps")
+    transformed_taps = op("MatMul", [taps, constants.KERNEL_TRANSFORM], "kernel_transformed")
+    by_element = op("Transpose", [transformed_taps], "kernel_by_element", perm=[1, 0])
+    kernels = op("Reshape", [by_element, constants.shape(f"{prefix}/kernel_shape", [ELEMENTS, co, ci])], "kernels")
+    basis = op("Tile", [constants.INPUT_KERNELS, constants.shape(f"{prefix}/basis_repeats", [ci, 1, 1, 1])], "basis")
+    # Input tiles, Bᵀ·tile·B for every channel: [1, ci·36, H/4, W/4] → [36, ci, tiles].
+    transformed = op("Conv", [x, basis], "input", group=ci, kernel_shape=[n, n], strides=[m, m], pads=[1, 1, 1, 1])
+    per_channel = op("Reshape", [transformed, constants.shape(f"{prefix}/tiles_shape", [ci, ELEMENTS, tiles_y * tiles_x])], "tiles")
     per_element = op("Transpose", [per_channel], "tiles_by_element", perm=[1, 0, 2])
     products = op("MatMul", [kernels, per_element], "products")
-    flat = op("Reshape", [products, constants.shape(f"{prefix}/products_shape", [16, co * tiles_y * tiles_x])], "products_flat")
-    outputs = op("MatMul", ["winograd/output_transform", flat], "outputs")
-    # [2, 2, co, ty, tx] → [co, ty, 2, tx, 2]: each tile's 2×2 pixels back in place.
-    split = op("Reshape", [outputs, constants.shape(f"{prefix}/outputs_shape", [2, 2, co, tiles_y, tiles_x])], "outputs_by_pixel")
+    flat = op("Reshape", [products, constants.shape(f"{prefix}/products_shape", [ELEMENTS, co * tiles_y * tiles_x])], "products_flat")
+    outputs = op("MatMul", [constants.OUTPUT_TRANSFORM, flat], "outputs")
+    # [4, 4, co, ty, tx] → [co, ty, 4, tx, 4]: each tile's 4×4 pixels back in place.
+    split = op("Reshape", [outputs, constants.shape(f"{prefix}/outputs_shape", [m, m, co, tiles_y, tiles_x])], "outputs_by_pixel")
     placed = op("Transpose", [split], "outputs_placed", perm=[2, 3, 0, 4, 1])
     image = op("Reshape", [placed, constants.shape(f"{prefix}/image_shape", [1, co, height, width])], "image")
     channel_bias = op("Reshape", [bias, constants.shape(f"{prefix}/bias_shape", [1, co, 1, 1])], "bias")
