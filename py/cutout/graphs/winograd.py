@@ -40,7 +40,7 @@ ELEMENTS = INPUT_TILE ** 2
 # Node, 2 threads):
 # - A layer's transformed input is 9·ci·H·W bytes (float32, 36 values per channel and 4×4 tile),
 #   held about three times over while it runs. Up to 256 MiB, ISNet's peak memory in the run goes
-#   from about 1.1 to 2.6 GB; its one larger layer (128 channels at 512², 288 MiB) would add 0.3 GB.
+#   from about 1.1 to 2.4 GB; its one larger layer (128 channels at 512², 288 MiB) would add 0.3 GB.
 # - The input transform's cost per channel is shared by the output channels: with 16 of them the
 #   rewrite took longer than the convolution (1.25×), with 32 or more 0.45–0.8× where the layer
 #   takes more than a few milliseconds.
@@ -186,15 +186,15 @@ class _Constants:
 
     INPUT_KERNELS = "winograd/input_kernels"
     OUTPUT_TRANSFORM = "winograd/output_transform"
-    KERNEL_TRANSFORM = "winograd/G_kron_G_T"
+    KERNEL_TRANSFORM = "winograd/G_kron_G"
 
     def __init__(self, graph):
         self._graph = graph
         graph.initializer.extend([
             numpy_helper.from_array(input_kernels(), self.INPUT_KERNELS),
             numpy_helper.from_array(output_transform(), self.OUTPUT_TRANSFORM),
-            # [9, 36]: tap (a, b) of a kernel to element (i, j) of G·w·Gᵀ, G[i, a]·G[j, b].
-            numpy_helper.from_array(np.kron(G, G).T.copy(), self.KERNEL_TRANSFORM),
+            # [36, 9]: element (i, j) of G·w·Gᵀ from tap (a, b) of a kernel, G[i, a]·G[j, b].
+            numpy_helper.from_array(np.kron(G, G), self.KERNEL_TRANSFORM),
         ])
 
     def shape(self, name: str, dims) -> str:
@@ -217,8 +217,7 @@ def _winograd_nodes(conv, ci, co, height, width, constants) -> list[onnx.NodePro
     # Kernels, G·w·Gᵀ → [36, co, ci], one GEMM over the 9 taps of every kernel: constants only,
     # so folded when the session is created.
     taps = op("Reshape", [weight, constants.shape(f"{prefix}/taps_shape", [co * ci, 9])], "kernel_taps")
-    transformed_taps = op("MatMul", [taps, constants.KERNEL_TRANSFORM], "kernel_transformed")
-    by_element = op("Transpose", [transformed_taps], "kernel_by_element", perm=[1, 0])
+    by_element = op("Gemm", [constants.KERNEL_TRANSFORM, taps], "kernel_by_element", transB=1)
     kernels = op("Reshape", [by_element, constants.shape(f"{prefix}/kernel_shape", [ELEMENTS, co, ci])], "kernels")
     basis = op("Tile", [constants.INPUT_KERNELS, constants.shape(f"{prefix}/basis_repeats", [ci, 1, 1, 1])], "basis")
     # Input tiles, Bᵀ·tile·B for every channel: [1, ci·36, H/4, W/4] → [36, ci, tiles].
