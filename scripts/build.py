@@ -114,7 +114,7 @@ def copied_files() -> dict[str, Path]:
                 raise SystemExit(f"build: {source} is missing: run `npm ci` first")
             files[f"{folder}/{name}"] = source
     for model in MODELS.values():
-        file, _, _ = model.in_browser
+        file = model.in_browser.file
         files[f"{MODELS_FOLDER}/{file}"] = models_dir() / file
     return files
 
@@ -191,9 +191,9 @@ def generate_graphs(folder: Path) -> None:
 
 def models_table() -> dict:
     return {model.key: {
-        "url": f"{MODELS_FOLDER}/{model.in_browser[0]}",
-        "sha256": model.in_browser[1],
-        "size": model.in_browser[2],
+        "url": f"{MODELS_FOLDER}/{model.in_browser.file}",
+        "sha256": model.in_browser.sha256,
+        "size": model.in_browser.size,
         "title": model.title,
         "licence": model.licence,
         # The worker starts creating these sessions while Python boots.

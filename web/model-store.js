@@ -12,6 +12,9 @@ const PROGRESS_STEPS = 100; // download events per model, at most
 
 let catalogue = null;
 
+// Cache Storage keys a model by its absolute URL; build.json gives it relative to itself.
+const hrefOf = (url) => new URL(url, BUILD_INFO_URL).href;
+
 /** The models table of build.json: { key: { url, size, sha256, title, licence, graphs } }. */
 export function models() {
   catalogue ??= fetch(BUILD_INFO_URL, { cache: 'no-cache' }).then(async (response) => {
@@ -29,7 +32,7 @@ function unavailable(message) {
 async function describe(key) {
   const model = (await models())[key];
   if (!model) throw unavailable(`there is no model called “${key}”`);
-  return { ...model, key, href: new URL(model.url, BUILD_INFO_URL).href };
+  return { ...model, key, href: hrefOf(model.url) };
 }
 
 async function readStored(cache, model) {
@@ -127,7 +130,7 @@ export async function list() {
  */
 export async function removeUnlisted() {
   const [table, cache] = await Promise.all([models(), caches.open(MODEL_CACHE)]);
-  const listed = new Set(Object.values(table).map(({ url }) => new URL(url, BUILD_INFO_URL).href));
+  const listed = new Set(Object.values(table).map(({ url }) => hrefOf(url)));
   const unlisted = (await cache.keys()).map((request) => request.url).filter((url) => !listed.has(url));
   await Promise.all(unlisted.map((url) => cache.delete(url)));
   return unlisted;

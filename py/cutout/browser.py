@@ -19,7 +19,7 @@ from .tensor import Tensor
 
 ERRORS_BY_CODE = {error.code: error for error in CutoutError.__subclasses__()}
 # The pipeline names a network by the file the CLI runs; the browser runs its own copy of it.
-BROWSER_FILES = {model.file: model.in_browser[0] for model in MODELS.values()}
+BROWSER_FILES = {model.file: model.in_browser.file for model in MODELS.values()}
 
 
 async def _call(function, *args):

@@ -2,6 +2,13 @@
 
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import NamedTuple
+
+
+class PinnedFile(NamedTuple):
+    file: str
+    sha256: str
+    size: int
 
 
 @dataclass(frozen=True)
@@ -37,11 +44,16 @@ class Model:
     browser_size: int | None = None
 
     @property
-    def in_browser(self) -> tuple[str, str, int]:
-        """(file, sha256, size) of what the browser downloads and runs."""
+    def natively(self) -> PinnedFile:
+        """What the CLI runs."""
+        return PinnedFile(self.file, self.sha256, self.size)
+
+    @property
+    def in_browser(self) -> PinnedFile:
+        """What the browser downloads and runs."""
         if self.browser_file is None:
-            return self.file, self.sha256, self.size
-        return self.browser_file, self.browser_sha256, self.browser_size
+            return self.natively
+        return PinnedFile(self.browser_file, self.browser_sha256, self.browser_size)
 
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)

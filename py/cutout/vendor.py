@@ -36,9 +36,9 @@ def sha256_of(path: Path) -> str:
 
 def is_cached(model: Model, folder: Path | None = None, *, for_browser: bool = False) -> bool:
     """Whether the file the CLI runs (or with `for_browser`, the one the web build ships) is there, verified."""
-    file, sha256, size = model.in_browser if for_browser else (model.file, model.sha256, model.size)
-    path = (folder or models_dir()) / file
-    return path.is_file() and path.stat().st_size == size and sha256_of(path) == sha256
+    pinned = model.in_browser if for_browser else model.natively
+    path = (folder or models_dir()) / pinned.file
+    return path.is_file() and path.stat().st_size == pinned.size and sha256_of(path) == pinned.sha256
 
 
 def _run_client(command: list[str], what: str, cwd: Path) -> None:
@@ -139,7 +139,7 @@ def fetch(model: Model, folder: Path | None = None, log=print, *, for_browser: b
             _fetch_file(model, folder / model.file, log)
         if for_browser and model.browser_file is not None:
             _make_browser_copy(model, folder / model.file, log)
-    destination = folder / (model.in_browser[0] if for_browser else model.file)
+    destination = folder / (model.in_browser if for_browser else model.natively).file
     log(f"{model.key}: {destination} verified")
     return destination
 

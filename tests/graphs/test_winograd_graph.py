@@ -216,9 +216,9 @@ def assert_same_mask(mask, original):
 
 def test_the_vendored_browser_copy_of_best_is_the_rewrite_and_masks_like_the_original(best_input, best_original_mask):
     best = MODELS["best"]
-    file, sha256, size = best.in_browser
+    pinned = best.in_browser
     path = vendor.fetch(best, log=lambda _: None, for_browser=True)  # made if missing, checked against its pin
-    assert path.name == file and path.stat().st_size == size and vendor.sha256_of(path) == sha256
+    assert path.name == pinned.file and path.stat().st_size == pinned.size and vendor.sha256_of(path) == pinned.sha256
     copy = onnx.load(path, load_external_data=False)
     assert winograd.rewritten_count(copy) == 77  # of 114: 90 are 3×3 with stride 1, 12 of those have < 32 outputs, 1 is over the budget
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
