@@ -12,8 +12,8 @@ per 4×4 output tile and channel pair. Winograd F(4,3) makes the tile from a 6×
 The kernel transform G·w·Gᵀ is written into the graph over the stored weights, so onnxruntime
 folds it once when it creates the session and the file keeps the original (float16) weights: the
 download does not grow. Measured with onnxruntime-web 1.30, 2 threads, in Node: single layers of
-ISNet's shapes take 0.45–0.8× the time of the convolution they replace (F(2,3), tried first,
-0.6–1.0×), and ISNet 1024² about 0.65× in all, its mask within 0.0004. The price is memory and
+ISNet's shapes take 0.3–0.8× the time of the convolution they replace (F(2,3), tried first,
+0.45–1.0×), and ISNet 1024² about 0.6× in all, its mask within 0.0004. The price is memory and
 session creation (the folded kernels are 4× the weights they come from). Natively onnxruntime's
 own kernels beat it (2.4× faster), so the CLI runs the original file.
 
@@ -42,7 +42,7 @@ ELEMENTS = INPUT_TILE ** 2
 #   held about three times over while it runs. Up to 256 MiB, ISNet's peak memory in the run goes
 #   from about 1.1 to 2.4 GB; its one larger layer (128 channels at 512², 288 MiB) would add 0.3 GB.
 # - The input transform's cost per channel is shared by the output channels: with 16 of them the
-#   rewrite took longer than the convolution (1.25×), with 32 or more 0.45–0.8× where the layer
+#   rewrite took longer than the convolution (1.25×), with 32 or more 0.3–0.8× where the layer
 #   takes more than a few milliseconds.
 MAX_TRANSFORMED_INPUT_BYTES = 256 * 2**20
 MIN_OUTPUT_CHANNELS = 32
