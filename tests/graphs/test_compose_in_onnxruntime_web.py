@@ -5,23 +5,15 @@ numpy reference. Skipped where Node or the npm packages are not installed.
 """
 
 import json
-import shutil
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from cutout.graphs import compose, serialise
 
-ROOT = Path(__file__).resolve().parents[2]
-ORT_WEB = ROOT / "node_modules" / "onnxruntime-web" / "dist" / "ort.wasm.min.mjs"
+from .onnxruntime_web import needs_node, run_in_node
 
 SCRIPT = """
-import * as ort from %(module)s;
-import fs from 'fs';
-ort.env.wasm.numThreads = 1;
-const folder = %(folder)s;
 const spec = JSON.parse(fs.readFileSync(folder + '/spec.json'));
 const session = await ort.InferenceSession.create(fs.readFileSync(folder + '/compose.onnx'), {executionProviders: ['wasm']});
 const read = (name, Type) => new Type(new Uint8Array(fs.readFileSync(folder + '/' + name)).buffer);
@@ -39,7 +31,7 @@ fs.writeFileSync(folder + '/out', out.data);
 """
 
 
-@pytest.mark.skipif(shutil.which("node") is None or not ORT_WEB.exists(), reason="needs Node and npm ci")
+@needs_node
 # A backdrop that shows takes the graph's other path: empty pixels found and scattered in.
 @pytest.mark.parametrize("background", [[0, 0, 0, 0], [20, 200, 40, 255], [90, 30, 200, 120]],
                          ids=["transparent", "opaque", "translucent"])
@@ -54,9 +46,7 @@ def test_wasm_backend_matches_the_reference(tmp_path, background):
     (tmp_path / "rgba").write_bytes(rgba.tobytes())
     (tmp_path / "alpha").write_bytes(alpha.tobytes())
     (tmp_path / "spec.json").write_text(json.dumps(spec))
-    script = tmp_path / "run.mjs"
-    script.write_text(SCRIPT % {"module": json.dumps(ORT_WEB.as_uri()), "folder": json.dumps(str(tmp_path))})
-    subprocess.run(["node", str(script)], check=True, capture_output=True, timeout=120)
+    run_in_node(tmp_path, SCRIPT, timeout=120)
     out = np.frombuffer((tmp_path / "out").read_bytes(), dtype=np.uint8).reshape(height - 7, width, 4)
     expected = compose.reference(rgba, alpha, spec["background"], spec["margins"], spec["radii"], spec["block"])
     assert np.abs(out.astype(int) - expected).max() <= 1

@@ -3,8 +3,6 @@ rewritten graph against both under onnxruntime natively and under onnxruntime-we
 backend (in Node), which convolutions it takes, and the vendored Best copy against the original."""
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +18,8 @@ from cutout import vendor
 from cutout.graphs import serialise, winograd
 from cutout.models import MODELS
 
-ROOT = Path(__file__).resolve().parents[2]
-ORT_WEB = ROOT / "node_modules" / "onnxruntime-web" / "dist" / "ort.wasm.min.mjs"
-needs_node = pytest.mark.skipif(shutil.which("node") is None or not ORT_WEB.exists(), reason="needs Node and npm ci")
+from .onnxruntime_web import needs_node, run_in_node
+
 
 
 def direct_convolution(x, weights, bias, stride=1, dilation=1):
@@ -157,10 +154,6 @@ def test_a_convolution_behind_a_computed_resize_is_measured_and_taken():
 
 
 NODE_SCRIPT = """
-import * as ort from %(module)s;
-import fs from 'fs';
-ort.env.wasm.numThreads = 1;
-const folder = %(folder)s;
 const [name, dims] = JSON.parse(fs.readFileSync(folder + '/input.json'));
 const session = await ort.InferenceSession.create(fs.readFileSync(folder + '/model.onnx'), {executionProviders: ['wasm']});
 const input = new Float32Array(new Uint8Array(fs.readFileSync(folder + '/input')).buffer);
@@ -173,9 +166,7 @@ def run_in_onnxruntime_web(folder: Path, model_bytes: bytes, name: str, x: np.nd
     (folder / "model.onnx").write_bytes(model_bytes)
     (folder / "input").write_bytes(x.tobytes())
     (folder / "input.json").write_text(json.dumps([name, list(x.shape)]))
-    script = folder / "run.mjs"
-    script.write_text(NODE_SCRIPT % {"module": json.dumps(ORT_WEB.as_uri()), "folder": json.dumps(str(folder))})
-    subprocess.run(["node", str(script)], check=True, capture_output=True, timeout=300)
+    run_in_node(folder, NODE_SCRIPT)
     return np.frombuffer((folder / "output").read_bytes(), dtype=np.float32)
 
 
