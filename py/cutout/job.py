@@ -179,10 +179,14 @@ async def run_job(data: bytes, *, runtime: Runtime, decoder: Decoder, options: J
                        "alpha": Tensor("float32", (above + rows + below, image.width), band_alpha),
                        "margins": int64_vector((above, below)), **edge_feeds}
                       for rows, above, below, band_pixels, band_alpha in _bands(image.data, alpha.data, image.width, image.height))
-        composed = bytearray()
+        # Allocated once and filled in place: growing it band by band reallocated and copied it as it grew.
+        composed = bytearray(len(image.data))
         with watch("compose"):
+            filled = 0
             async for out in runtime.run_each(graphs["compose"], band_feeds, ["rgba_out"]):
-                composed += memoryview(out["rgba_out"].data).cast("B")
+                band = memoryview(out["rgba_out"].data).cast("B")
+                composed[filled:filled + len(band)] = band
+                filled += len(band)
         cutout = RGBAImage(image.width, image.height, composed)
 
         job.enter("encoding", stage="encoding PNG")

@@ -341,26 +341,25 @@ def _power(g: GraphBuilder, base: str, exponent: str, out: str) -> str:
 
 
 def _linear(g: GraphBuilder, levels: str, name: str) -> str:
-    """sRGB levels 0..255 → linear light 0..1."""
-    unit = g.op("Div", levels, g.constant("full_level", 255.0), out=f"{name}_unit")
-    dark = g.op("Div", unit, g.constant("srgb_slope", 12.92), out=f"{name}_dark")
-    lifted = g.op("Div", g.op("Add", unit, g.constant("srgb_offset", 0.055), out=f"{name}_offset"),
-                  g.constant("srgb_scale", 1.055), out=f"{name}_lifted")
+    """sRGB levels 0..255 → linear light 0..1 (the 1/255 scaling folded into each branch's constants)."""
+    dark = g.op("Mul", levels, g.constant("dark_linear_per_level", 1.0 / (255.0 * 12.92)), out=f"{name}_dark")
+    lifted = g.op("Add", g.op("Mul", levels, g.constant("lifted_per_level", 1.0 / (255.0 * 1.055)), out=f"{name}_lifted_scaled"),
+                  g.constant("lifted_offset", 0.055 / 1.055), out=f"{name}_lifted")
     bright = _power(g, lifted, g.constant("srgb_gamma", 2.4), out=f"{name}_bright")
-    is_dark = g.op("LessOrEqual", unit, g.constant("srgb_linear_limit", SRGB_LINEAR_LIMIT), out=f"{name}_is_dark")
+    is_dark = g.op("LessOrEqual", levels, g.constant("srgb_linear_limit_level", SRGB_LINEAR_LIMIT * 255.0),
+                   out=f"{name}_is_dark")
     return g.op("Where", is_dark, dark, bright, out=f"{name}_linear")
 
 
 def _encoded(g: GraphBuilder, linear: str, name: str) -> str:
-    """Linear light → sRGB levels 0..255 (out-of-gamut values clipped first)."""
+    """Linear light → sRGB levels 0..255 (out-of-gamut values clipped first; the ×255 folded into each branch)."""
     unit = g.op("Clip", linear, g.constant("zero", 0.0), g.constant("one", 1.0), out=f"{name}_linear_clipped")
-    dark = g.op("Mul", unit, g.constant("srgb_slope", 12.92), out=f"{name}_encoded_dark")
+    dark = g.op("Mul", unit, g.constant("dark_levels_per_linear", 12.92 * 255.0), out=f"{name}_encoded_dark")
     powered = _power(g, unit, g.constant("srgb_inverse_gamma", 1.0 / 2.4), out=f"{name}_powered")
-    bright = g.op("Sub", g.op("Mul", powered, g.constant("srgb_scale", 1.055), out=f"{name}_scaled"),
-                  g.constant("srgb_offset", 0.055), out=f"{name}_encoded_bright")
+    bright = g.op("Sub", g.op("Mul", powered, g.constant("bright_levels_scale", 1.055 * 255.0), out=f"{name}_scaled"),
+                  g.constant("bright_levels_offset", 0.055 * 255.0), out=f"{name}_encoded_bright")
     is_dark = g.op("LessOrEqual", unit, g.constant("srgb_encoded_limit", SRGB_ENCODED_LIMIT), out=f"{name}_is_dark_linear")
-    encoded = g.op("Where", is_dark, dark, bright, out=f"{name}_encoded")
-    return g.op("Mul", encoded, g.constant("full_level", 255.0), out=f"{name}_levels")
+    return g.op("Where", is_dark, dark, bright, out=f"{name}_levels")
 
 
 def _lab_f(g: GraphBuilder, relative: str, name: str) -> str:
