@@ -1,15 +1,17 @@
 import asyncio
 import io
+import struct
 
 import numpy
 import pytest
 from PIL import Image
 
-from cutout import job
+from cutout import edges, job
 from cutout.decode import PillowDecoder
 from cutout.errors import CorruptImage, UnsupportedFormat
 from cutout.job import JobOptions, JobState, parse_background, run_job
 from cutout.native import NativeRuntime
+from cutout.tensor import Tensor, int64_vector
 from photos import encoded, photo
 
 RUNTIME = NativeRuntime()
@@ -57,23 +59,37 @@ def test_the_state_machine_refuses_impossible_transitions():
         state.enter("done")
 
 
-def test_banded_compose_equals_a_single_pass(monkeypatch):
+def test_bands_and_tiles_compose_like_a_single_pass(monkeypatch):
     data = encoded(photo("chelsea", (257, 131)), "PNG")
     whole, _ = cut(data)
     monkeypatch.setattr(job, "BAND_PIXELS", 257 * 7)  # 19 bands, the last one short
-    monkeypatch.setattr(job, "BAND_ROWS_PER_CONTEXT_ROW", 0)
+    monkeypatch.setattr(job, "TILE_PIXELS", 257 * 5)  # 27 tiles, the last one short
     banded, _ = cut(data)
     assert banded.png == whole.png
 
 
-def test_bands_on_reduced_blocks_equal_a_single_pass(monkeypatch):
-    # Long side above edges.WORKING_LONG_SIDE: estimation runs on 2 × 2 blocks.
+def test_bands_on_reduced_blocks_and_tiles_across_them_compose_like_a_single_pass(monkeypatch):
+    # Long side above edges.WORKING_LONG_SIDE: estimation runs on 3 × 3 blocks.
     data = encoded(photo("astronaut", (1400, 180)), "PNG")
     whole, _ = cut(data)
     monkeypatch.setattr(job, "BAND_PIXELS", 1400 * 25)  # odd rows per band, rounded down to whole blocks
-    monkeypatch.setattr(job, "BAND_ROWS_PER_CONTEXT_ROW", 0)
+    monkeypatch.setattr(job, "TILE_PIXELS", 1400 * 7)  # tiles that start anywhere inside a block
     banded, _ = cut(data)
     assert banded.png == whole.png
+
+
+def test_the_job_composes_what_the_single_compose_graph_gives():
+    # The editor refines regions with compose.onnx on its own: its answer must be the job's.
+    width, height = 1400, 180
+    result, _ = cut(encoded(photo("astronaut", (width, height)), "PNG"))
+    feeds = {"rgba": Tensor("uint8", (height, width, 4), result.source.data),
+             "alpha": Tensor("float32", (height, width), result.mask),
+             "background": Tensor("uint8", (4,), bytes(4)), "margins": int64_vector((0, 0)),
+             "radii": int64_vector(edges.blur_radii(width, height)),
+             "block": int64_vector([edges.block_size(width, height)]),
+             "decontamination": Tensor("float32", (), struct.pack("<f", 1.0))}
+    single = asyncio.run(RUNTIME.run("compose.onnx", feeds, ["rgba_out"]))["rgba_out"]
+    assert bytes(single.data) == bytes(result.cutout.data)
 
 
 def test_decontamination_changes_only_soft_edge_colours():

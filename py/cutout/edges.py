@@ -17,6 +17,9 @@ RADII_AT_REFERENCE = (30, 10, 3, 1)
 # and 84 % against 80 % and 86 %, dark halo unchanged); a third lost 4 and 7 points. At 1024² this
 # quarters the estimation work, which took most of compose's time there.
 WORKING_LONG_SIDE = REFERENCE_LONG_SIDE
+# Channels of the estimated maps (cutout.graphs.estimate): foreground and background mean RGB,
+# local foreground and background L*.
+MAP_COUNT = 8
 
 
 def block_size(width: int, height: int) -> int:
@@ -36,3 +39,11 @@ def context_rows(width: int, height: int) -> int:
     One block more than the radii add up to, for the bilinear step from the reduced copy back.
     """
     return block_size(width, height) * (sum(blur_radii(width, height)) + 1)
+
+
+def map_rows(top: int, rows: int, block: int, map_count: int) -> tuple[int, int]:
+    """Slice bounds of the reduced copy's rows that picture rows top..top+rows reach through the
+    bilinear step back (half-pixel centres, the edge repeated), of `map_count` rows in all."""
+    def lower(row: int) -> int:  # the reduced row at or just above the row's sample point
+        return (2 * row + 1 - block) // (2 * block)
+    return max(0, lower(top)), min(map_count - 1, lower(top + rows - 1) + 1) + 1

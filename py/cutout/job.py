@@ -31,15 +31,14 @@ TRANSITIONS = {
 }
 STATES = tuple(TRANSITIONS)
 
-# Compose runs in horizontal bands of about this many pixels (plus context rows, see `cutout.edges`).
-# Small bands keep the graph's intermediates small, and each band reuses the memory the one before
-# took: a fresh worker's heap grows slowly, so a 12 MP photo in one band composed over twice as
-# slowly as in bands of this size, in the browser and natively.
+# Edge estimation reduces the picture to block means in bands of about this many pixels: small
+# bands keep the graphs' intermediates small, and each band reuses the memory the one before took
+# (a fresh worker's heap grows slowly: a 12 MP photo in one band composed over twice as slowly).
 BAND_PIXELS = 2_000_000
-# A band's own rows are at least this many times its context rows on one side: the context is
-# worked on again for each band, so this bounds that extra work on big photos (a 48 MP photo has
-# about 500 context rows).
-BAND_ROWS_PER_CONTEXT_ROW = 2
+# Compose then finishes the picture in tiles of rows of about this many pixels, which need no
+# context rows (the whole picture's maps are given): small enough that a tile's intermediates stay
+# in the processor's caches, large enough that the cost of a graph run stays small.
+TILE_PIXELS = 500_000
 TRANSPARENT = (0, 0, 0, 0)
 
 
@@ -112,22 +111,53 @@ def parse_background(text: str) -> tuple[int, int, int, int]:
     return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16), 255)
 
 
-def _bands(image_bytes, alpha_bytes, width: int, height: int):
-    """(own rows, context rows above, context rows below, pixels, alpha) of each band, context included.
+def _row_runs(height: int, rows_per_run: int):
+    """(first row, row count) of each run of rows."""
+    return ((top, min(rows_per_run, height - top)) for top in range(0, height, rows_per_run))
 
-    Bands start on whole blocks and carry `edges.context_rows` of context where the picture has it,
-    so that the compose graph gives each band's own rows exactly what the whole picture would.
-    """
+
+async def _compose(runtime: Runtime, graphs: dict[str, str], image: RGBAImage, alpha: Tensor,
+                   options: JobOptions) -> RGBAImage:
+    """Block means band by band → the whole picture's edge maps → the cutout tile by tile."""
+    width, height = image.width, image.height
     block = edges.block_size(width, height)
-    context = edges.context_rows(width, height)
-    rows_per_band = max(block, BAND_PIXELS // width // block * block, BAND_ROWS_PER_CONTEXT_ROW * context)
-    pixels, alpha = memoryview(image_bytes).cast("B"), memoryview(alpha_bytes).cast("B")
-    for top in range(0, height, rows_per_band):
-        bottom = min(top + rows_per_band, height)
-        first, last = max(0, top - context), min(height, bottom + context)
-        yield (bottom - top, top - first, last - bottom,
-               pixels[first * width * 4:last * width * 4],
-               alpha[first * width * 4:last * width * 4])  # float32 alpha: also 4 bytes a pixel
+    pixels, mask = memoryview(image.data).cast("B"), memoryview(alpha.data).cast("B")
+
+    def rows_of(top: int, rows: int) -> dict[str, Tensor]:
+        span = slice(top * width * 4, (top + rows) * width * 4)  # float32 alpha: also 4 bytes a pixel
+        return {"rgba": Tensor("uint8", (rows, width, 4), pixels[span]),
+                "alpha": Tensor("float32", (rows, width), mask[span])}
+
+    block_feeds = ({**rows_of(top, rows), "block": int64_vector([block])}
+                   for top, rows in _row_runs(height, max(block, BAND_PIXELS // width // block * block)))
+    low = bytearray()
+    async for out in runtime.run_each(graphs["blocks"], block_feeds, ["low"]):
+        low += memoryview(out["low"].data).cast("B")
+    map_rows, map_columns = -(-height // block), -(-width // block)
+    maps = (await runtime.run(graphs["estimate"], {
+        "low": Tensor("float32", (map_rows, map_columns, 4), low),
+        "radii": int64_vector(edges.blur_radii(width, height))}, ["maps"]))["maps"]
+    map_bytes = memoryview(maps.data).cast("B")
+    map_row_bytes = edges.MAP_COUNT * map_columns * 4
+
+    def tile_feeds():
+        for top, rows in _row_runs(height, max(1, TILE_PIXELS // width)):
+            first, end = edges.map_rows(top, rows, block, map_rows)
+            yield {**rows_of(top, rows),
+                   "maps": Tensor("float32", (end - first, edges.MAP_COUNT, map_columns),
+                                  map_bytes[first * map_row_bytes:end * map_row_bytes]),
+                   "top": int64_vector([top - first * block]),
+                   "background": Tensor("uint8", (4,), bytes(options.background)), "block": int64_vector([block]),
+                   "decontamination": Tensor("float32", (), struct.pack("<f", 1.0 if options.decontaminate else 0.0))}
+
+    # Allocated once and filled in place: growing it tile by tile reallocated and copied it as it grew.
+    composed = bytearray(len(image.data))
+    filled = 0
+    async for out in runtime.run_each(graphs["compose-tile"], tile_feeds(), ["rgba_out"]):
+        tile = memoryview(out["rgba_out"].data).cast("B")
+        composed[filled:filled + len(tile)] = tile
+        filled += len(tile)
+    return RGBAImage(width, height, composed)
 
 
 async def run_job(data: bytes, *, runtime: Runtime, decoder: Decoder, options: JobOptions = JobOptions(),
@@ -169,25 +199,8 @@ async def run_job(data: bytes, *, runtime: Runtime, decoder: Decoder, options: J
         with watch("mask"):
             alpha = (await runtime.run(graphs["mask"], {
                 "prediction": prediction, "size": int64_vector((image.height, image.width))}, ["alpha"]))["alpha"]
-        edge_feeds = {
-            "background": Tensor("uint8", (4,), bytes(options.background)),
-            "radii": int64_vector(edges.blur_radii(image.width, image.height)),
-            "block": int64_vector([edges.block_size(image.width, image.height)]),
-            "decontamination": Tensor("float32", (), struct.pack("<f", 1.0 if options.decontaminate else 0.0)),
-        }
-        band_feeds = ({"rgba": Tensor("uint8", (above + rows + below, image.width, 4), band_pixels),
-                       "alpha": Tensor("float32", (above + rows + below, image.width), band_alpha),
-                       "margins": int64_vector((above, below)), **edge_feeds}
-                      for rows, above, below, band_pixels, band_alpha in _bands(image.data, alpha.data, image.width, image.height))
-        # Allocated once and filled in place: growing it band by band reallocated and copied it as it grew.
-        composed = bytearray(len(image.data))
         with watch("compose"):
-            filled = 0
-            async for out in runtime.run_each(graphs["compose"], band_feeds, ["rgba_out"]):
-                band = memoryview(out["rgba_out"].data).cast("B")
-                composed[filled:filled + len(band)] = band
-                filled += len(band)
-        cutout = RGBAImage(image.width, image.height, composed)
+            cutout = await _compose(runtime, graphs, image, alpha, options)
 
         job.enter("encoding", stage="encoding PNG")
         with watch("encode+verify"):

@@ -115,6 +115,9 @@ def get_model(key: str) -> Model:
 
 # Lays a finished cutout over a new background (cutout.backdrop); needs no model.
 FLATTEN_GRAPH = "flatten.onnx"
+# Composes one region of a picture in a single run, the edge estimation included: the editor
+# refines an edited region with it (web/editor/refine-worker.js); a job uses the tiled graphs below.
+REGION_GRAPH = "compose.onnx"
 # Grows onnxruntime-web's heap in a job worker prepared ahead of its job (graphs/heap.py).
 HEAP_GRAPH = "heap.onnx"
 
@@ -124,7 +127,9 @@ def graph_names(model: Model) -> dict[str, str]:
     return {
         "pre": f"pre-{model.key}.onnx",
         "mask": f"mask-{model.key}.onnx",
-        "compose": "compose.onnx",
+        "blocks": "blocks.onnx",
+        "estimate": "estimate.onnx",
+        "compose-tile": "compose-tile.onnx",
     }
 
 

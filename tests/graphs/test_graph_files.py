@@ -8,7 +8,7 @@ import pytest
 from onnx import TensorProto
 
 from cutout.graphs import build_all, serialise
-from cutout.models import FLATTEN_GRAPH, HEAP_GRAPH, MODELS, graph_names
+from cutout.models import FLATTEN_GRAPH, HEAP_GRAPH, MODELS, REGION_GRAPH, graph_names
 
 FLOAT, INT64, UINT8 = TensorProto.FLOAT, TensorProto.INT64, TensorProto.UINT8
 PY_ROOT = Path(__file__).resolve().parents[2] / "py"
@@ -30,6 +30,16 @@ SIGNATURES = {
          ("margins", INT64, [2]), ("radii", INT64, [4]), ("block", INT64, [1]), ("decontamination", FLOAT, [])],
         [("rgba_out", UINT8, ["core_h", "w", 4])],
     ),
+    "blocks.onnx": (
+        [("rgba", UINT8, ["h", "w", 4]), ("alpha", FLOAT, ["h", "w"]), ("block", INT64, [1])],
+        [("low", FLOAT, ["m", "n", 4])],
+    ),
+    "estimate.onnx": ([("low", FLOAT, ["m", "n", 4]), ("radii", INT64, [4])], [("maps", FLOAT, ["m", 8, "n"])]),
+    "compose-tile.onnx": (
+        [("rgba", UINT8, ["h", "w", 4]), ("alpha", FLOAT, ["h", "w"]), ("background", UINT8, [4]),
+         ("maps", FLOAT, ["m", 8, "n"]), ("top", INT64, [1]), ("block", INT64, [1]), ("decontamination", FLOAT, [])],
+        [("rgba_out", UINT8, ["h", "w", 4])],
+    ),
     "flatten.onnx": (
         [("rgba", UINT8, ["h", "w", 4]), ("backdrop", UINT8, ["bh", "bw", 4])],
         [("rgba_out", UINT8, ["h", "w", 4])],
@@ -46,7 +56,7 @@ def signature(values) -> list:
 
 
 def test_one_graph_per_file_the_pipeline_asks_for(graphs):
-    wanted = {name for model in MODELS.values() for name in graph_names(model).values()} | {FLATTEN_GRAPH, HEAP_GRAPH}
+    wanted = {name for model in MODELS.values() for name in graph_names(model).values()} | {REGION_GRAPH, FLATTEN_GRAPH, HEAP_GRAPH}
     assert set(graphs) == wanted == set(SIGNATURES)
 
 

@@ -9,13 +9,16 @@ build step and the tests import it, never the pipeline itself (it reads `models.
 
 import onnx
 
-from ..models import FLATTEN_GRAPH, HEAP_GRAPH, MODELS, graph_names
-from . import compose, flatten, heap, mask, pre
+from ..models import FLATTEN_GRAPH, HEAP_GRAPH, MODELS, REGION_GRAPH, graph_names
+from . import blocks, compose, estimate, flatten, heap, mask, pre
 
 _BUILDERS = {
     "pre": pre.build,
     "mask": mask.build,
-    "compose": lambda model: compose.build(),  # one graph for every model
+    # The edge graphs are the same for every model.
+    "blocks": lambda model: blocks.build(),
+    "estimate": lambda model: estimate.build(),
+    "compose-tile": lambda model: compose.build(tile=True),
 }
 
 
@@ -26,6 +29,7 @@ def build_all() -> dict[str, onnx.ModelProto]:
         for role, file_name in graph_names(model).items():
             if file_name not in graphs:
                 graphs[file_name] = _BUILDERS[role](model)
+    graphs[REGION_GRAPH] = compose.build()  # the editor's, for any model
     graphs[FLATTEN_GRAPH] = flatten.build()  # the export stage's, for any model
     graphs[HEAP_GRAPH] = heap.build()  # the browser's prepared job worker's, for any model
     return graphs

@@ -9,6 +9,12 @@
     decontamination  float32 []          1: soft-edge colours become the estimated foreground; 0: the source's
     rgba_out         uint8   [h - margins, w, 4]   the band's own rows, straight alpha
 
+`build(tile=True)` is compose-tile.onnx, what a job runs: instead of `margins` and `radii` it takes
+
+    maps             float32 [m, 8, n]   the picture's estimated maps (`estimate`), or the rows of them the tile reaches
+    top              int64   [1]         the tile's first row, counted from the first of those map rows
+    rgba_out         uint8   [h, w, 4]   every row of the tile
+
 Soft-edge colours come from their neighbourhood (`edge`): a band gives the whole picture's answer
 for its own rows when it starts on a whole block and `margins` carry `cutout.edges.context_rows`
 rows of context on each side that has any. Coverage is taken in the 1/255 steps of the exported
@@ -28,7 +34,11 @@ from .edge import _channels
 SMALLEST_DIVISOR = float(np.finfo(np.float32).tiny)
 
 
-def build() -> onnx.ModelProto:
+def build(tile: bool = False) -> onnx.ModelProto:
+    """compose.onnx: a band with its context rows, the edge estimation included; or with `tile`,
+    compose-tile.onnx: any run of a picture's rows, given the maps `estimate.build` made of the whole
+    picture, so that runs need no context rows. `maps` may be the run of map rows the tile reaches
+    (`cutout.edges.map_rows`); `top` is the tile's first row counted from the first of those."""
     g = GraphBuilder()
     index_zero, index_one = g.constant("index_zero", [0], INT64), g.constant("index_one", [1], INT64)
     band_sizes = g.op("Slice", g.op("Shape", "rgba", out="band_shape"), index_zero, g.constant("two", [2], INT64),
@@ -41,25 +51,30 @@ def build() -> onnx.ModelProto:
                                                     out="band_pixels"), perm=[1, 0], out="band_pixel_planes"),
                   g.op("Concat", g.constant("four", [4], INT64), band_sizes, axis=0, out="band_planes_shape"),
                   out="band_planes")
-    band_alpha = g.op("Cast", _channels(g, planes, 3, 4, "band_alpha_levels"), to=FLOAT, out="band_alpha")
-    # The mask may come from any refinement step: keep it a proportion.
-    mask = g.op("Clip", g.op("Unsqueeze", "alpha", index_zero, out="mask"), g.constant("zero", 0.0),
-                g.constant("one", 1.0), out="mask_clamped")
-    # Coverage (mask × source opacity) in the 1/255 steps the exported alpha has: estimation sums
-    # these exactly.
-    band_weight = g.op("Round", g.op("Mul", mask, band_alpha, out="band_coverage_255"), out="band_weight")
-    band_weight_layout = g.op("Reshape", band_weight, g.op("Concat", band_sizes, index_one, axis=0,
-                                                            out="band_weight_layout_shape"), out="band_weight_layout")
-    first, end = _core_rows(g, band_sizes)
+    band_weight = edge.coverage_weight(g, _channels(g, planes, 3, 4, "band_alpha_levels"), 0)
     width = g.op("Slice", band_sizes, index_one, g.constant("two", [2], INT64), out="band_width")
-    row_axis = g.constant("row_axis", [1], INT64)
     by_pixel = g.constant("planes_by_pixel", [0, -1], INT64)  # [c, h, w] → [c, h·w]
-    core_rgb_levels = g.op("Slice", planes, g.op("Concat", index_zero, first, axis=0, out="core_rgb_start"),
-                           g.op("Concat", g.constant("alpha_plane", [3], INT64), end, axis=0, out="core_rgb_end"),
-                           g.constant("plane_and_row_axes", [0, 1], INT64), out="core_rgb_levels")
-    source_rgb = g.op("Reshape", g.op("Cast", core_rgb_levels, to=FLOAT, out="source_rgb_rows"), by_pixel, out="source_rgb")
-    weight = g.op("Reshape", g.op("Slice", band_weight, first, end, row_axis, out="weight_rows"), by_pixel, out="weight")
-    foreground = edge.foreground_colours(g, "rgba", band_weight_layout, band_sizes, source_rgb, weight, (first, end))
+    if tile:
+        first, end = index_zero, g.op("Slice", band_sizes, index_zero, index_one, out="band_rows")
+        rgb_levels, weight_rows = _channels(g, planes, 0, 3, "core_rgb_levels"), band_weight
+    else:
+        first, end = _core_rows(g, band_sizes)
+        row_axis = g.constant("row_axis", [1], INT64)
+        rgb_levels = g.op("Slice", planes, g.op("Concat", index_zero, first, axis=0, out="core_rgb_start"),
+                          g.op("Concat", g.constant("alpha_plane", [3], INT64), end, axis=0, out="core_rgb_end"),
+                          g.constant("plane_and_row_axes", [0, 1], INT64), out="core_rgb_levels")
+        weight_rows = g.op("Slice", band_weight, first, end, row_axis, out="weight_rows")
+    source_rgb = g.op("Reshape", g.op("Cast", rgb_levels, to=FLOAT, out="source_rgb_rows"), by_pixel, out="source_rgb")
+    weight = g.op("Reshape", weight_rows, by_pixel, out="weight")
+    if tile:
+        rows = ("top", g.op("Add", "top", end, out="end_row"))
+        maps = g.op("Transpose", "maps", perm=[1, 0, 2], out="map_planes")
+        foreground = edge.colours_from_maps(g, maps, rows, width, source_rgb, weight)
+    else:
+        band_weight_layout = g.op("Reshape", band_weight, g.op("Concat", band_sizes, index_one, axis=0,
+                                                                out="band_weight_layout_shape"), out="band_weight_layout")
+        foreground = edge.foreground_colours(g, "rgba", band_weight_layout, band_sizes, width, source_rgb, weight,
+                                             (first, end))
     backdrop_rgb, backdrop_opacity = _colour_and_opacity(g, "background", "backdrop")
     backdrop_column = g.op("Unsqueeze", backdrop_rgb, g.constant("last_axis", [-1], INT64), out="backdrop_column")
 
@@ -83,12 +98,18 @@ def build() -> onnx.ModelProto:
     core_shape = g.op("Concat", g.op("Sub", end, first, out="core_rows"), width, g.constant("four", [4], INT64), axis=0,
                       out="core_shape")
     g.op("Reshape", pixels, core_shape, out="rgba_out")
+    pixel_inputs = [("rgba", UINT8, ["h", "w", 4]), ("alpha", FLOAT, ["h", "w"]), ("background", UINT8, [4])]
+    edge_inputs = [("block", INT64, [1]), ("decontamination", FLOAT, [])]
+    if tile:
+        return g.model("compose-tile", "Rows of a cut-out RGBA composed over a background colour, soft-edge colours "
+                       "from the picture's estimated maps; straight alpha.",
+                       inputs=[*pixel_inputs, ("maps", FLOAT, ["m", edge.MAP_COUNT, "n"]), ("top", INT64, [1]),
+                               *edge_inputs],
+                       outputs=[("rgba_out", UINT8, ["h", "w", 4])])
     return g.model(
         "compose",
         "Cut-out RGBA composed over a background colour, soft-edge colours estimated; straight alpha.",
-        inputs=[("rgba", UINT8, ["h", "w", 4]), ("alpha", FLOAT, ["h", "w"]), ("background", UINT8, [4]),
-                ("margins", INT64, [2]), ("radii", INT64, [edge.PASSES]), ("block", INT64, [1]),
-                ("decontamination", FLOAT, [])],
+        inputs=[*pixel_inputs, ("margins", INT64, [2]), ("radii", INT64, [edge.PASSES]), *edge_inputs],
         outputs=[("rgba_out", UINT8, ["core_h", "w", 4])],
     )
 
@@ -119,11 +140,24 @@ def reference(rgba: np.ndarray, alpha: np.ndarray, background, margins=(0, 0), r
               decontamination: float = 1.0) -> np.ndarray:
     """What `build()` computes, in float64 numpy: ([h, w, 4] uint8, [h, w] float, 4 values, ...) → uint8."""
     band_rgb = rgba[..., :3].astype(np.float64)
-    band_weight = np.rint(np.clip(alpha.astype(np.float64), 0.0, 1.0)[..., None] * rgba[..., 3:])
-    band_coverage = band_weight / 255.0
+    band_weight = edge.reference_coverage_weight(rgba, alpha)
     foreground_rgb = edge.reference_foreground_colours(band_rgb, band_weight, margins, radii, block, decontamination)
     core = slice(margins[0], rgba.shape[0] - margins[1])
-    source_rgb, coverage = band_rgb[core], band_coverage[core]
+    return _reference_over(band_rgb[core], band_weight[core], foreground_rgb, background)
+
+
+def reference_tile(rgba: np.ndarray, alpha: np.ndarray, background, maps: np.ndarray, top: int, block=1,
+                   decontamination: float = 1.0) -> np.ndarray:
+    """What `build(tile=True)` computes, in float64 numpy; `maps` [m, 8, n] as `estimate` makes them."""
+    rgb = rgba[..., :3].astype(np.float64)
+    weight = edge.reference_coverage_weight(rgba, alpha)
+    foreground_rgb = edge.reference_colours_from_maps(np.moveaxis(maps, 1, -1), block, top, rgb, weight, decontamination)
+    return _reference_over(rgb, weight, foreground_rgb, background)
+
+
+def _reference_over(source_rgb, weight, foreground_rgb, background) -> np.ndarray:
+    """The foreground colours with coverage `weight` (0..255) laid over `background`, straight alpha, uint8."""
+    coverage = weight / 255.0
     backdrop = np.asarray(background, dtype=np.float64)
     backdrop_share = backdrop[3] / 255.0 * (1.0 - coverage)
     opacity = coverage + backdrop_share

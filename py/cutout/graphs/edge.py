@@ -23,7 +23,7 @@ The horizontal sums fit int32 (32,767 × 255² < 2³¹); the vertical ones need 
 
 import numpy as np
 
-from ..edges import RADII_AT_REFERENCE
+from ..edges import MAP_COUNT, RADII_AT_REFERENCE
 from .builder import FLOAT, INT64, GraphBuilder
 
 PASSES = len(RADII_AT_REFERENCE)
@@ -51,34 +51,53 @@ LAB_DELTA = 6.0 / 29.0
 # a per-pixel weight [1, ...] then broadcasts over whole rows of each channel, which ONNX Runtime
 # does at full speed, where a short last axis ([k, 1] against [k, 3]) makes it go element by element.
 
-def foreground_colours(g: GraphBuilder, band_rgba: str, band_weight: str, band_sizes: str, core_rgb: str,
+def foreground_colours(g: GraphBuilder, band_rgba: str, band_weight: str, band_sizes: str, width: str, core_rgb: str,
                        core_weight: str, core_rows: tuple[str, str]) -> str:
-    """The foreground RGB [3, n] of the band's own rows (n pixels, row by row): estimated on the soft
-    edge (0 < α < 1) where decontamination is 1, the source's everywhere else.
+    """The foreground RGB [3, n] of the band's own rows, estimation included: `block_means`, then
+    `estimated_maps`, then `colours_from_maps` with the band's own place in its maps.
 
-    Every pixel of those rows goes through the same passes: photos often have a soft mask nearly
-    everywhere (95 % of the 12 MP benchmark photo), and whole-tensor passes cost ONNX Runtime less
-    than finding, gathering and scattering back the soft pixels (which took half of compose's time).
     `band_rgba` uint8 [h, w, 4] and `band_weight` [h, w, 1] (α in whole steps 0..255) are the band
-    with its context rows, `band_sizes` [h, w]; `core_rgb` [3, n] levels and `core_weight` [1, n] its own rows, which are
-    the band rows `core_rows` (slice bounds). Reads the graph inputs `radii`, `block` and `decontamination`.
+    with its context rows, starting on a whole block, `band_sizes` [h, w] and `width` [w]; `core_rgb` [3, n] levels and
+    `core_weight` [1, n] its own rows, which are the band rows `core_rows` (slice bounds).
     """
-    low_rgb, low_weight = _reduce_blocks(g, band_rgba, band_weight, band_sizes)
-    means = estimate_foreground(g, low_rgb, low_weight, "radii", PASSES)
-    low_maps = g.op("Concat", means[0], means[1], _lightness(g, means[2], "local_fg"), _lightness(g, means[3], "local_bg"),
-                    axis=0, out="low_maps")
-    maps = _upsample(g, low_maps, band_sizes, core_rows)
+    maps = estimated_maps(g, block_means(g, band_rgba, band_weight, band_sizes))
+    return colours_from_maps(g, maps, core_rows, width, core_rgb, core_weight)
+
+
+def estimated_maps(g: GraphBuilder, low: str) -> str:
+    """Blur-fusion on the reduced copy `low` [m, n, 4] (mean levels, mean weight) → the maps [8, m, n]
+    that `colours_from_maps` reads: the last pass's foreground and background means, and the L* of
+    the local foreground and background. Reads the graph input `radii`."""
+    # Channels first from here on: the reduced copy is small, so this reordering costs little.
+    planes = g.op("Transpose", low, perm=[2, 0, 1], out="low_planes")
+    means = estimate_foreground(g, _channels(g, planes, 0, 3, "low_rgb"), _channels(g, planes, 3, 4, "low_weight"),
+                                "radii", PASSES)
+    return g.op("Concat", means[0], means[1], _lightness(g, means[2], "local_fg"), _lightness(g, means[3], "local_bg"),
+                axis=0, out="low_maps")
+
+
+def colours_from_maps(g: GraphBuilder, maps: str, rows: tuple[str, str], width: str, rgb: str, weight: str) -> str:
+    """The foreground RGB [3, n] of picture rows `rows` (slice bounds in the maps' frame) from the
+    maps [8, m, n]: estimated on the soft edge (0 < α < 1) where decontamination is 1, the source's
+    everywhere else. `rgb` [3, n] levels and `weight` [1, n] are those rows' pixels, row by row;
+    `width` [1] their length. Reads the graph inputs `block` and `decontamination`.
+
+    Every pixel goes through the same passes: photos often have a soft mask nearly everywhere (95 %
+    of the 12 MP benchmark photo), and whole-tensor passes cost ONNX Runtime less than finding,
+    gathering and scattering back the soft pixels (which took half of compose's time).
+    """
+    full_maps = _upsample(g, maps, rows, width)
     # The last pass's update, pixel by pixel: the reduced copy gave only the means.
-    (foreground,) = _fuse(g, core_rgb, core_weight, _channels(g, maps, 0, 3, "fg_mean"), _channels(g, maps, 3, 6, "bg_mean"),
+    (foreground,) = _fuse(g, rgb, weight, _channels(g, full_maps, 0, 3, "fg_mean"), _channels(g, full_maps, 3, 6, "bg_mean"),
                           "core", roles=("foreground",))
-    estimate = restore_lightness(g, foreground, _channels(g, maps, 6, 7, "local_lightness"),
-                                 _channels(g, maps, 7, 8, "background_lightness"), core_weight)
-    change = g.op("Mul", g.op("Sub", estimate, core_rgb, out="estimate_change"), "decontamination", out="applied_change")
+    estimate = restore_lightness(g, foreground, _channels(g, full_maps, 6, 7, "local_lightness"),
+                                 _channels(g, full_maps, 7, 8, "background_lightness"), weight)
+    change = g.op("Mul", g.op("Sub", estimate, rgb, out="estimate_change"), "decontamination", out="applied_change")
     # Whole steps 0..255: w · (255 − w) is non-zero exactly on the soft edge.
-    soft = g.op("Greater", g.op("Mul", core_weight, g.op("Sub", g.constant("full_weight", FULL_WEIGHT), core_weight,
-                                                            out="core_unweight"), out="softness"),
+    soft = g.op("Greater", g.op("Mul", weight, g.op("Sub", g.constant("full_weight", FULL_WEIGHT), weight,
+                                                       out="core_unweight"), out="softness"),
                 g.constant("zero", 0.0), out="soft")
-    return g.op("Where", soft, g.op("Add", core_rgb, change, out="estimated_rgb"), core_rgb, out="foreground_rgb")
+    return g.op("Where", soft, g.op("Add", rgb, change, out="estimated_rgb"), rgb, out="foreground_rgb")
 
 
 def estimate_foreground(g: GraphBuilder, source_rgb: str, weight: str, radii: str, passes: int):
@@ -170,11 +189,22 @@ def restore_lightness(g: GraphBuilder, foreground: str, local_lightness: str, ba
     return _encoded(g, linear, "restored")
 
 
-def _reduce_blocks(g: GraphBuilder, band_rgba: str, band_weight: str, sizes: str) -> tuple[str, str]:
-    """Mean colour [3, m, n] and mean weight [1, m, n] of each `block` × `block` block, in whole steps.
+def coverage_weight(g: GraphBuilder, alpha_levels: str, axis: int) -> str:
+    """Coverage (the graph input `alpha`, the mask, × the source's alpha levels `alpha_levels`), in the
+    1/255 steps the exported alpha has: estimation sums these exactly. `alpha_levels` is the mask's
+    shape with a 1 inserted at `axis`. The mask may come from any refinement step: kept a proportion."""
+    mask = g.op("Clip", g.op("Unsqueeze", "alpha", g.constant(f"axis_{axis}", [axis], INT64), out="mask"),
+                g.constant("zero", 0.0), g.constant("one", 1.0), out="mask_clamped")
+    source_alpha = g.op("Cast", alpha_levels, to=FLOAT, out="band_alpha")
+    return g.op("Round", g.op("Mul", mask, source_alpha, out="band_coverage_255"), out="band_weight")
+
+
+def block_means(g: GraphBuilder, band_rgba: str, band_weight: str, sizes: str) -> str:
+    """Mean levels and mean weight [m, n, 4] (R, G, B, weight) of each `block` × `block` block, in whole steps.
 
     The far edges are padded by repeating the last row and column, so every block holds block²
-    pixels. Sums of whole numbers below 2²⁴ are exact in float32: every band sums a block identically.
+    pixels. Sums of whole numbers below 2²⁴ are exact in float32: every band sums a block
+    identically, so bands of whole blocks give the whole picture's means row for row.
     The colours are padded while still uint8 and summed with their alpha: fewer full-size passes.
     """
     shortfall = g.op("Mod", g.op("Sub", "block", g.op("Mod", sizes, "block", out="band_overhang"), out="band_gap"), "block",
@@ -185,7 +215,7 @@ def _reduce_blocks(g: GraphBuilder, band_rgba: str, band_weight: str, sizes: str
     block_area = g.op("Cast", g.op("Mul", "block", "block", out="block_area_whole"), to=FLOAT, out="block_area")
     block_rows, block_columns = _item(g, blocks, 0, "block_rows"), _item(g, blocks, 1, "block_columns")
     means = []
-    for name, plane, channels in (("weight", band_weight, 1), ("rgba", band_rgba, 4)):
+    for name, plane, channels in (("rgba", band_rgba, 4), ("weight", band_weight, 1)):
         padded = g.op("Pad", plane, pads, mode="edge", out=f"band_{name}_padded")
         if name == "rgba":
             padded = g.op("Cast", padded, to=FLOAT, out="band_rgba_padded_levels")
@@ -193,40 +223,53 @@ def _reduce_blocks(g: GraphBuilder, band_rgba: str, band_weight: str, sizes: str
                       g.constant(f"{name}_channels", [channels], INT64), axis=0, out=f"block_{name}_layout")
         sums = g.op("ReduceSum", g.op("Reshape", padded, layout, out=f"band_{name}_blocks"),
                     g.constant("block_axes", [1, 3], INT64), keepdims=0, out=f"block_{name}_sums")
-        means.append(g.op("Round", g.op("Div", sums, block_area, out=f"block_{name}_mean"), out=f"low_{name}"))
-    # Channels first from here on: the reduced copy is small, so this reordering costs little.
-    low_weight, low_rgba = (g.op("Transpose", mean, perm=[2, 0, 1], out=f"{mean}_planes") for mean in means)
-    return _channels(g, low_rgba, 0, 3, "low_rgb"), low_weight
+        means.append(g.op("Round", g.op("Div", sums, block_area, out=f"block_{name}_mean"), out=f"low_{name}_levels"))
+    low_rgba, low_weight = means
+    last_axis = g.constant("last_axis", [-1], INT64)
+    low_rgb = g.op("Slice", low_rgba, g.constant("rgb_start", [0], INT64), g.constant("alpha_start", [3], INT64), last_axis,
+                   out="low_rgb_levels")
+    return g.op("Concat", low_rgb, low_weight, axis=-1, out="low")
 
 
-def _upsample(g: GraphBuilder, low_maps: str, band_sizes: str, core_rows: tuple[str, str]) -> str:
-    """Bilinear enlargement of the reduced maps [c, m, n] to the band's rows `core_rows` → [c, rows · w].
+def _upsample(g: GraphBuilder, low_maps: str, rows: tuple[str, str], width: str) -> str:
+    """Bilinear enlargement of the reduced maps [c, m, n] to picture rows `rows` (slice bounds in the
+    maps' frame) and `width` columns → [c, rows · w].
 
     Half-pixel centres with the edge repeated, like Resize; the weights depend only on a line's
-    place inside its block, so a band computes the same numbers as the whole picture. The maps are
-    first enlarged across, to every column (the reduced rows are few), then each row mixes the two
-    enlarged rows around it: whole rows copied and mixed, no per-pixel lookups.
+    place inside its block, so any run of rows computes the same numbers as the whole picture. The
+    reduced rows those rows reach are first enlarged across, to every column (they are few), then
+    each row mixes the two enlarged rows around it: whole rows copied and mixed, no per-pixel lookups.
     """
-    first, end = core_rows
+    first, end = rows
     low_sizes = g.op("Shape", low_maps, out="low_shape")
     double_block = g.op("Mul", "block", g.constant("two", [2], INT64), out="double_block")
     double_block_float = g.op("Cast", double_block, to=FLOAT, out="double_block_float")
-    row_lower, row_upper, row_fraction = _interpolation(g, band_sizes, low_sizes, (double_block, double_block_float), 0,
+    row_positions = g.op("Range", g.op("Squeeze", first, out="first_row_scalar"), g.op("Squeeze", end, out="end_row_scalar"),
+                         g.constant("scalar_one", 1, INT64), out="row_positions")
+    column_positions = g.op("Range", g.constant("scalar_zero", 0, INT64), g.op("Squeeze", width, out="width_scalar"),
+                            g.constant("scalar_one", 1, INT64), out="column_positions")
+    row_lower, row_upper, row_fraction = _interpolation(g, row_positions, low_sizes, (double_block, double_block_float), 0,
                                                         "row")
-    column_lower, column_upper, column_fraction = _interpolation(g, band_sizes, low_sizes,
+    column_lower, column_upper, column_fraction = _interpolation(g, column_positions, low_sizes,
                                                                  (double_block, double_block_float), 1, "column")
+    # Only the reduced rows these rows reach (the indices rise with the row).
+    reached_first = g.op("Slice", row_lower, g.constant("index_zero", [0], INT64), g.constant("index_one", [1], INT64),
+                         out="reached_first")
+    reached_end = g.op("Add", g.op("Slice", row_upper, g.constant("index_minus_one", [-1], INT64),
+                                   g.constant("largest_index", [LARGEST_INDEX], INT64), out="reached_last"),
+                       g.constant("index_one", [1], INT64), out="reached_end")
+    reached = g.op("Slice", low_maps, reached_first, reached_end, g.constant("index_one", [1], INT64), out="reached_maps")
     # Columns first ([n, c, m]), so that each looked-up column is one run of c·m values.
-    by_column = g.op("Transpose", low_maps, perm=[2, 0, 1], out="low_maps_by_column")
+    by_column = g.op("Transpose", reached, perm=[2, 0, 1], out="low_maps_by_column")
     across_fraction = g.op("Unsqueeze", column_fraction, g.constant("two_trailing_axes", [1, 2], INT64),
                            out="across_fraction")
     across = _mix(g, g.op("Gather", by_column, column_lower, axis=0, out="left_columns"),
                   g.op("Gather", by_column, column_upper, axis=0, out="right_columns"), across_fraction, "maps_across")
     # [c, m, w]: each reduced row enlarged across, one run of w values, for whole-row lookups.
     across_rows = g.op("Transpose", across, perm=[1, 2, 0], out="maps_across_rows")
-    row_axis = g.constant("index_zero", [0], INT64)
-    lower_rows, upper_rows, fractions = (g.op("Slice", line, first, end, row_axis, out=f"core_{line}")
-                                         for line in (row_lower, row_upper, row_fraction))
-    fraction = g.op("Unsqueeze", fractions, g.constant("outer_axes", [0, 2], INT64), out="row_mix_fraction")
+    lower_rows = g.op("Sub", row_lower, reached_first, out="lower_reached_rows")
+    upper_rows = g.op("Sub", row_upper, reached_first, out="upper_reached_rows")
+    fraction = g.op("Unsqueeze", row_fraction, g.constant("outer_axes", [0, 2], INT64), out="row_mix_fraction")
     maps = _mix(g, g.op("Gather", across_rows, lower_rows, axis=1, out="maps_below"),
                 g.op("Gather", across_rows, upper_rows, axis=1, out="maps_above"), fraction, "core_maps")
     channel_count = _item(g, low_sizes, 0, "low_map_count")
@@ -234,14 +277,11 @@ def _upsample(g: GraphBuilder, low_maps: str, band_sizes: str, core_rows: tuple[
                                       out="core_maps_layout"), out="core_maps_by_pixel")
 
 
-def _interpolation(g: GraphBuilder, band_sizes: str, low_sizes: str, double_block: tuple[str, str], axis: int,
+def _interpolation(g: GraphBuilder, line: str, low_sizes: str, double_block: tuple[str, str], axis: int,
                    name: str) -> tuple[str, str, str]:
-    """For each band line along `axis` (0 rows, 1 columns): the reduced lines below and above its
-    sample point, clamped to the maps, and how far it lies between them. `double_block`: 2 · block,
-    whole and as a float (made once for both axes)."""
-    line = g.op("Range", g.constant("scalar_zero", 0, INT64),
-                g.op("Squeeze", _item(g, band_sizes, axis, f"band_{name}_count"), out=f"band_{name}_count_scalar"),
-                g.constant("scalar_one", 1, INT64), out=f"band_{name}_positions")
+    """For each line position `line` (int64 [k]) along `axis` (0 rows, 1 columns): the reduced lines
+    below and above its sample point, clamped to the maps, and how far it lies between them.
+    `double_block`: 2 · block, whole and as a float (made once for both axes)."""
     last = g.op("Sub", _item(g, low_sizes, axis + 1, f"low_{name}_length"), g.constant("index_one", [1], INT64),
                 out=f"low_last_{name}")
     base = g.op("Div", line, "block", out=f"{name}_block")
@@ -396,19 +436,32 @@ def _lightness(g: GraphBuilder, levels: str, name: str) -> str:
 
 # ---- numpy references ---------------------------------------------------------------------------
 
+def reference_coverage_weight(rgba: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """What `coverage_weight` computes, in float64: [h, w, 4] uint8 and the mask [h, w] → [h, w, 1]."""
+    return np.rint(np.clip(alpha.astype(np.float64), 0.0, 1.0)[..., None] * rgba[..., 3:])
+
+
 def reference_foreground_colours(band_rgb, band_weight, margins, radii, block, decontamination) -> np.ndarray:
     """What `foreground_colours` computes, in float64: the core rows' foreground RGB [h, w, 3]."""
-    low_rgb, low_weight = reference_reduce_blocks(band_rgb, band_weight, block)
-    foreground_mean, background_mean, local_foreground, local_background = reference_estimate(low_rgb, low_weight, radii)
-    low_maps = np.concatenate([foreground_mean, background_mean, reference_lab(local_foreground)[..., :1],
-                               reference_lab(local_background)[..., :1]], axis=-1)
+    maps = reference_maps(*reference_reduce_blocks(band_rgb, band_weight, block), radii)
     core = slice(margins[0], band_rgb.shape[0] - margins[1])
-    rgb, weight = band_rgb[core], band_weight[core]
-    maps = reference_upsample(low_maps, block)[core, :rgb.shape[1]]
+    return reference_colours_from_maps(maps, block, margins[0], band_rgb[core], band_weight[core], decontamination)
+
+
+def reference_maps(low_rgb: np.ndarray, low_weight: np.ndarray, radii) -> np.ndarray:
+    """What `estimated_maps` computes, in float64, channels last: [m, n, 3] and [m, n, 1] → [m, n, 8]."""
+    foreground_mean, background_mean, local_foreground, local_background = reference_estimate(low_rgb, low_weight, radii)
+    return np.concatenate([foreground_mean, background_mean, reference_lab(local_foreground)[..., :1],
+                           reference_lab(local_background)[..., :1]], axis=-1)
+
+
+def reference_colours_from_maps(maps, block, top, rgb, weight, decontamination) -> np.ndarray:
+    """What `colours_from_maps` computes, in float64: rows from `top` on, `rgb` [h, w, 3], `weight` [h, w, 1]."""
+    full_maps = reference_upsample(maps, block)[top:top + rgb.shape[0], :rgb.shape[1]]
     alpha = weight / FULL_WEIGHT
-    residual = rgb - alpha * maps[..., 0:3] - (1.0 - alpha) * maps[..., 3:6]
-    foreground = np.clip(maps[..., 0:3] + alpha * residual, 0.0, 255.0)
-    estimate = reference_restore_lightness(foreground, maps[..., 6:7], maps[..., 7:8], weight)
+    residual = rgb - alpha * full_maps[..., 0:3] - (1.0 - alpha) * full_maps[..., 3:6]
+    foreground = np.clip(full_maps[..., 0:3] + alpha * residual, 0.0, 255.0)
+    estimate = reference_restore_lightness(foreground, full_maps[..., 6:7], full_maps[..., 7:8], weight)
     soft = (weight > 0) & (weight < FULL_WEIGHT)
     return np.where(soft, rgb + decontamination * (estimate - rgb), rgb)
 
