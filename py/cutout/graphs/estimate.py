@@ -29,4 +29,5 @@ def build() -> onnx.ModelProto:
 
 def reference(low: np.ndarray, radii) -> np.ndarray:
     """What `build()` computes, in float64 numpy: [m, n, 4] → [m, 8, n]."""
+    low = low.astype(np.float64)  # float32 running sums would lose whole levels on big pictures
     return np.moveaxis(edge.reference_maps(low[..., :3], low[..., 3:], radii), -1, 1)
