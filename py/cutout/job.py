@@ -128,7 +128,8 @@ async def _compose(runtime: Runtime, graphs: dict[str, str], image: RGBAImage, a
         return {"rgba": Tensor("uint8", (rows, width, 4), pixels[span]),
                 "alpha": Tensor("float32", (rows, width), mask[span])}
 
-    block_feeds = ({**rows_of(top, rows), "block": int64_vector([block])}
+    block_feed = {"block": int64_vector([block])}
+    block_feeds = ({**rows_of(top, rows), **block_feed}
                    for top, rows in _row_runs(height, max(block, BAND_PIXELS // width // block * block)))
     low = bytearray()
     async for out in runtime.run_each(graphs["blocks"], block_feeds, ["low"]):
@@ -139,16 +140,16 @@ async def _compose(runtime: Runtime, graphs: dict[str, str], image: RGBAImage, a
         "radii": int64_vector(edges.blur_radii(width, height))}, ["maps"]))["maps"]
     map_bytes = memoryview(maps.data).cast("B")
     map_row_bytes = edges.MAP_COUNT * map_columns * 4
+    tile_settings = {**block_feed, "background": Tensor("uint8", (4,), bytes(options.background)),
+                     "decontamination": Tensor("float32", (), struct.pack("<f", 1.0 if options.decontaminate else 0.0))}
 
     def tile_feeds():
         for top, rows in _row_runs(height, max(1, TILE_PIXELS // width)):
             first, end = edges.map_rows(top, rows, block, map_rows)
-            yield {**rows_of(top, rows),
+            yield {**rows_of(top, rows), **tile_settings,
                    "maps": Tensor("float32", (end - first, edges.MAP_COUNT, map_columns),
                                   map_bytes[first * map_row_bytes:end * map_row_bytes]),
-                   "top": int64_vector([top - first * block]),
-                   "background": Tensor("uint8", (4,), bytes(options.background)), "block": int64_vector([block]),
-                   "decontamination": Tensor("float32", (), struct.pack("<f", 1.0 if options.decontaminate else 0.0))}
+                   "top": int64_vector([top - first * block])}
 
     # Allocated once and filled in place: growing it tile by tile reallocated and copied it as it grew.
     composed = bytearray(len(image.data))
