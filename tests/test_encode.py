@@ -2,6 +2,7 @@ import asyncio
 import functools
 import io
 import os
+import zlib
 
 import numpy
 import pytest
@@ -10,7 +11,8 @@ from hypothesis import given, settings, strategies as st
 from PIL import Image
 
 from cutout import sniff
-from cutout.encode import PNG_SIGNATURE, encode_png, encode_verified, encode_verified_png, verify_png
+from cutout.encode import (PNG_SIGNATURE, PngWriter, ZlibDeflater, encode_png, encode_verified, encode_verified_png,
+                           verify_png)
 from cutout.errors import EncodeFailure
 from cutout.image import RGBAImage
 
@@ -42,6 +44,42 @@ def test_png_deflated_in_many_pieces_round_trips_and_threads_change_no_byte(widt
         threaded = encode_verified_png(image)
     assert threaded == one_by_one
     assert Image.open(io.BytesIO(threaded)).tobytes() == bytes(image.data)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.binary(max_size=300), max_size=12), st.integers(1, 200))
+def test_the_deflater_gives_one_zlib_stream_of_all_its_writes_however_they_are_cut(writes, piece_bytes):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("cutout.encode.PIECE_BYTES", piece_bytes)
+        deflater = ZlibDeflater()
+        for data in writes:
+            deflater.write(data)
+        stream = asyncio.run(deflater.finish())
+    assert zlib.decompress(stream) == b"".join(writes)  # header, pieces and Adler-32 all checked
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 30), st.data())
+def test_a_png_written_in_runs_of_rows_is_the_png_of_the_whole_picture(width, height, data):
+    image = random_image(width, height)
+    stride = width * 4
+    cuts = sorted(data.draw(st.sets(st.integers(1, height - 1), max_size=height - 1)) if height > 1 else [])
+    deflater = ZlibDeflater()
+    writer = PngWriter(width, height, deflater)
+    for top, end in zip([0, *cuts], [*cuts, height]):
+        writer.add_rows(image.data[top * stride:end * stride])
+    assert writer.file(deflater.stream()) == encode_png(image)
+
+
+def test_the_png_writer_refuses_part_rows_extra_rows_and_a_file_short_of_rows():
+    writer = PngWriter(3, 2, ZlibDeflater())
+    with pytest.raises(ValueError, match="not whole rows"):
+        writer.add_rows(bytes(13))
+    writer.add_rows(bytes(12))
+    with pytest.raises(ValueError, match="not whole rows"):
+        writer.add_rows(bytes(24))
+    with pytest.raises(ValueError, match="1 of its 2 rows"):
+        writer.file(b"")
 
 
 def test_straight_alpha_keeps_colour_under_zero_alpha():

@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from cutout import edges, job
+from cutout.encode import ZlibDeflater
 from cutout.decode import PillowDecoder
 from cutout.errors import CorruptImage, UnsupportedFormat
 from cutout.job import JobOptions, JobState, parse_background, run_job
@@ -90,6 +91,22 @@ def test_the_job_composes_what_the_single_compose_graph_gives():
              "decontamination": Tensor("float32", (), struct.pack("<f", 1.0))}
     single = asyncio.run(RUNTIME.run("compose.onnx", feeds, ["rgba_out"]))["rgba_out"]
     assert bytes(single.data) == bytes(result.cutout.data)
+
+
+def test_the_png_is_deflated_tile_by_tile_while_the_job_composes(monkeypatch):
+    class RecordingDeflater(ZlibDeflater):
+        def write(self, data):
+            written.append((states[-1], len(data)))
+            super().write(data)
+
+    written, states = [], []
+    monkeypatch.setattr(job, "TILE_PIXELS", 300 * 20)  # 10 tiles
+    result = asyncio.run(run_job(encoded(photo("coffee", (300, 200))), runtime=RUNTIME, decoder=PillowDecoder(),
+                                 report=lambda event: states.append(event["state"]), deflater=RecordingDeflater()))
+    assert [state for state, _ in written] == ["refining"] * 10  # each tile as it comes, before "encoding"
+    assert sum(size for _, size in written) == 200 * (300 * 4 + 1)  # every row, with its filter byte
+    assert numpy.array_equal(numpy.asarray(Image.open(io.BytesIO(result.png))),
+                             numpy.frombuffer(result.cutout.data, numpy.uint8).reshape(200, 300, 4))
 
 
 def test_decontamination_changes_only_soft_edge_colours():

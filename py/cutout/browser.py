@@ -54,6 +54,19 @@ class BridgeRuntime:
             yield await self.run(graph, feed, outputs)
 
 
+class BridgeDeflater:
+    """A `cutout.runtime.Deflater` in a worker beside the job's (web/worker/deflate.js)."""
+
+    def __init__(self, bridge):
+        self._stream = bridge.deflater()
+
+    def write(self, data: bytes) -> None:
+        self._stream.write(data)
+
+    async def finish(self) -> bytes:
+        return (await _call(self._stream.finish)).to_bytes()
+
+
 class BridgeEncoder:
     def __init__(self, bridge):
         self._bridge = bridge
@@ -89,7 +102,8 @@ async def run(data, options):
                              decontaminate=bool(settings.get("decontaminate", True)), fail=settings.get("fail") or "")
     try:
         result = await run_job(data.to_bytes(), runtime=BridgeRuntime(cutout_bridge), decoder=BridgeDecoder(cutout_bridge),
-                               options=job_options, report=lambda event: cutout_bridge.report(to_js({"type": "state", **event})))
+                               options=job_options, report=lambda event: cutout_bridge.report(to_js({"type": "state", **event})),
+                               deflater=BridgeDeflater(cutout_bridge) if cutout_bridge.deflatesBeside else None)
     except CutoutError as error:
         return to_js({"error": {"code": error.code, "message": error.message}})
     return to_js({"png": result.png, "source": result.source.data, "mask": result.mask, "pixels": result.cutout.data,

@@ -1,11 +1,10 @@
 """Encoding with straight alpha, and a decode-back check before anything is handed out.
 
-PNG is pure standard library (zlib, struct) so the browser worker encodes with the same code;
-rows use PNG filter 0: per-pixel filtering in pure Python would cost more than it saves. The rows
-deflate in independent pieces joined into one zlib stream, as pigz does: natively the pieces run
-on every core (zlib lets go of the GIL while it works); Pyodide has no threads, so there they run
-one after another. JPEG and WebP come from an `Encoder` (Pillow natively, jSquash in the browser)
-and are checked by decoding them back with the job's `Decoder`.
+A PNG's container is pure standard library (zlib, struct), so the browser worker writes it with the
+same code; its pixel data goes through a `Deflater` row by row while the job composes: natively
+zlib in pieces on every core (`ZlibDeflater`), in the browser a job's cutout goes to the
+browser's own CompressionStream in a worker beside the job's. JPEG and WebP come from an `Encoder`
+(Pillow natively, jSquash in the browser) and are checked by decoding them back with the job's `Decoder`.
 """
 
 import os
@@ -22,6 +21,7 @@ from .runtime import Decoder, Encoder
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 COLOUR_TYPE_RGBA = 6
 BIT_DEPTH = 8
+FILTER_NONE = b"\x00"
 # zlib level 3 (its fastest matcher, no lazy matching): on a 12-megapixel cutout it deflates in
 # 0.61 s against level 6's 1.10 s for a file 8 % larger (20.3 MB against 18.8 MB).
 LEVEL = 3
@@ -36,37 +36,94 @@ def _chunk(kind: bytes, payload: bytes) -> bytes:
 PIECE_BYTES = 4 * 2**20
 
 
+def _deflate_piece(piece, level: int, flush: int) -> bytes:
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return compressor.compress(piece) + compressor.flush(flush)
+
+
+class ZlibDeflater:
+    """A `cutout.runtime.Deflater` on zlib: the input deflated in independent pieces joined into
+    one stream, as pigz does. Natively each piece goes to a thread as soon as it is full (zlib lets
+    go of the GIL while it works), so pieces deflate while the job composes the next rows; Pyodide
+    has no threads, so there each piece deflates when it fills. The bytes never depend on the threads."""
+
+    def __init__(self, level: int = LEVEL):
+        self._level = level
+        self._pending = bytearray()
+        self._pieces = []  # deflated pieces, or futures of them
+        self._checksum = zlib.adler32(b"")
+        threads = 1 if sys.platform == "emscripten" else os.cpu_count() or 1
+        self._pool = ThreadPoolExecutor(threads) if threads > 1 else None
+
+    def _submit(self, piece: bytearray, flush: int) -> None:
+        if self._pool is None:
+            self._pieces.append(_deflate_piece(piece, self._level, flush))
+        else:
+            self._pieces.append(self._pool.submit(_deflate_piece, piece, self._level, flush))
+
+    def write(self, data) -> None:
+        self._checksum = zlib.adler32(data, self._checksum)
+        self._pending += data
+        while len(self._pending) >= PIECE_BYTES:
+            # Pieces before the last end on a byte boundary without the final-block bit (sync
+            # flush), so the next piece's blocks can follow them in the same stream.
+            self._submit(self._pending[:PIECE_BYTES], zlib.Z_SYNC_FLUSH)
+            del self._pending[:PIECE_BYTES]
+
+    def stream(self) -> bytes:
+        """The zlib stream of everything written (and no more writes after it)."""
+        self._submit(self._pending, zlib.Z_FINISH)
+        self._pending = bytearray()
+        deflated = [piece if isinstance(piece, bytes) else piece.result() for piece in self._pieces]
+        if self._pool is not None:
+            self._pool.shutdown()
+        # The two-byte zlib header zlib itself writes for this level (that of an empty stream).
+        zlib_header = zlib.compressobj(self._level).flush()[:2]
+        return b"".join((zlib_header, *deflated, struct.pack(">I", self._checksum)))
+
+    async def finish(self) -> bytes:
+        return self.stream()
+
+
+class PngWriter:
+    """A straight-alpha RGBA PNG written row by row: each run of rows goes to the deflater as it
+    comes (filter 0 before every row: per-pixel filtering in pure Python would cost more than it
+    saves), and `file` wraps the finished zlib stream in the PNG's chunks."""
+
+    def __init__(self, width: int, height: int, deflater):
+        self.width, self.height = width, height
+        self._deflater = deflater
+        self._rows = 0
+
+    def add_rows(self, pixels) -> None:
+        """Whole rows of straight RGBA, the next ones of the picture."""
+        stride = self.width * 4
+        view = memoryview(pixels).cast("B")
+        rows = len(view) // stride
+        if rows * stride != len(view) or self._rows + rows > self.height:
+            raise ValueError(f"{len(view)} bytes are not whole rows of what is left of a {self.width}×{self.height} PNG")
+        # Runs of about a piece, so that a big picture never needs a second copy of itself at once.
+        run = max(1, PIECE_BYTES // stride)
+        for top in range(0, rows, run):
+            parts = []
+            for row in range(top, min(top + run, rows)):
+                parts += (FILTER_NONE, view[row * stride:(row + 1) * stride])
+            self._deflater.write(b"".join(parts))
+        self._rows += rows
+
+    def file(self, zlib_stream: bytes) -> bytes:
+        """The PNG, given the deflater's stream of every row."""
+        if self._rows != self.height:
+            raise ValueError(f"the PNG has {self._rows} of its {self.height} rows")
+        header = struct.pack(">IIBBBBB", self.width, self.height, BIT_DEPTH, COLOUR_TYPE_RGBA, 0, 0, 0)
+        return b"".join((PNG_SIGNATURE, _chunk(b"IHDR", header), _chunk(b"IDAT", zlib_stream), _chunk(b"IEND", b"")))
+
+
 def encode_png(image: RGBAImage, level: int = LEVEL) -> bytes:
-    stride = image.width * 4
-    pixels = memoryview(image.data).cast("B")
-    rows_per_piece = max(1, PIECE_BYTES // (stride + 1))
-    pieces = [range(top, min(top + rows_per_piece, image.height)) for top in range(0, image.height, rows_per_piece)]
-
-    def deflate(rows: range) -> bytes:
-        compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
-        parts = []
-        for row in rows:
-            parts.append(compressor.compress(b"\x00"))
-            parts.append(compressor.compress(pixels[row * stride:(row + 1) * stride]))
-        # Pieces before the last end on a byte boundary without the final-block bit (sync flush),
-        # so the next piece's blocks can follow them in the same stream.
-        parts.append(compressor.flush(zlib.Z_FINISH if rows is pieces[-1] else zlib.Z_SYNC_FLUSH))
-        return b"".join(parts)
-
-    threads = 1 if sys.platform == "emscripten" else min(len(pieces), os.cpu_count() or 1)
-    if threads > 1:
-        with ThreadPoolExecutor(threads) as pool:
-            deflated = list(pool.map(deflate, pieces))
-    else:
-        deflated = [deflate(rows) for rows in pieces]
-    checksum = 1
-    for row in range(image.height):
-        checksum = zlib.adler32(pixels[row * stride:(row + 1) * stride], zlib.adler32(b"\x00", checksum))
-    # The two-byte zlib header zlib itself writes for this level (that of an empty stream).
-    zlib_header = zlib.compressobj(level).flush()[:2]
-    idat = b"".join((zlib_header, *deflated, struct.pack(">I", checksum)))
-    header = struct.pack(">IIBBBBB", image.width, image.height, BIT_DEPTH, COLOUR_TYPE_RGBA, 0, 0, 0)
-    return b"".join((PNG_SIGNATURE, _chunk(b"IHDR", header), _chunk(b"IDAT", idat), _chunk(b"IEND", b"")))
+    deflater = ZlibDeflater(level)
+    writer = PngWriter(image.width, image.height, deflater)
+    writer.add_rows(image.data)
+    return writer.file(deflater.stream())
 
 
 def _read_chunks(png: bytes):
@@ -111,12 +168,11 @@ def verify_png(png: bytes, source: RGBAImage) -> None:
             raise EncodeFailure(f"the encoded PNG differs from the cutout at row {row}")
 
 
-def encode_verified_png(image: RGBAImage, level: int = LEVEL, fault: str = "") -> bytes:
-    """The PNG of `image`, decoded back and compared before it is returned.
+def checked_png(png: bytes, image: RGBAImage, fault: str = "") -> bytes:
+    """`png`, once decoded back and compared with `image`; EncodeFailure, with what to do, if it differs.
 
     `fault="encode"` (a test-only switch) damages the encoded bytes, so the check must catch it.
     """
-    png = encode_png(image, level)
     if fault == "encode":
         png = _damaged(png)
     try:
@@ -124,6 +180,11 @@ def encode_verified_png(image: RGBAImage, level: int = LEVEL, fault: str = "") -
     except EncodeFailure as error:
         raise EncodeFailure(f"the exported PNG failed its check and was not saved ({error.message}); try again") from None
     return png
+
+
+def encode_verified_png(image: RGBAImage, level: int = LEVEL, fault: str = "") -> bytes:
+    """The PNG of `image`, decoded back and compared before it is returned (`checked_png`)."""
+    return checked_png(encode_png(image, level), image, fault)
 
 
 def _damaged(data: bytes) -> bytes:

@@ -1,8 +1,9 @@
 """One cutout job, top to bottom, and the state machine every job kind shares.
 
 bytes → sniff → limits → decode → sizing → pre graph → network → mask graph → compose graph
-→ encode → verify. The surroundings (ONNX Runtime, image decoders) come in through the
-`Runtime` and `Decoder` protocols, so the browser worker and the CLI run this same code.
+→ encode → verify. The surroundings (ONNX Runtime, image decoders, a deflater) come in through the
+`Runtime`, `Decoder` and `Deflater` protocols, so the browser worker and the CLI run this same code.
+Encoding starts inside compose: each tile goes to the PNG's deflater as soon as it is composed.
 """
 
 import struct
@@ -10,11 +11,11 @@ import time
 from dataclasses import dataclass, field
 
 from . import edges, limits, sizing, sniff
-from .encode import encode_verified_png
+from .encode import PngWriter, ZlibDeflater, checked_png
 from .errors import CutoutError
 from .image import RGBAImage
 from .models import get_model, graph_names
-from .runtime import Decoder, Runtime
+from .runtime import Decoder, Deflater, Runtime
 from .tensor import Tensor, int64_vector
 
 # queued → preparing → inferring → refining → encoding → done, and failed/cancelled from any
@@ -117,8 +118,9 @@ def _row_runs(height: int, rows_per_run: int):
 
 
 async def _compose(runtime: Runtime, graphs: dict[str, str], image: RGBAImage, alpha: Tensor,
-                   options: JobOptions) -> RGBAImage:
-    """Block means band by band → the whole picture's edge maps → the cutout tile by tile."""
+                   options: JobOptions, png: PngWriter) -> RGBAImage:
+    """Block means band by band → the whole picture's edge maps → the cutout tile by tile, each
+    tile handed to `png` as it comes."""
     width, height = image.width, image.height
     block = edges.block_size(width, height)
     pixels, mask = memoryview(image.data).cast("B"), memoryview(alpha.data).cast("B")
@@ -158,11 +160,13 @@ async def _compose(runtime: Runtime, graphs: dict[str, str], image: RGBAImage, a
         tile = memoryview(out["rgba_out"].data).cast("B")
         composed[filled:filled + len(tile)] = tile
         filled += len(tile)
+        png.add_rows(tile)
     return RGBAImage(width, height, composed)
 
 
 async def run_job(data: bytes, *, runtime: Runtime, decoder: Decoder, options: JobOptions = JobOptions(),
-                  report=lambda event: None) -> JobResult:
+                  report=lambda event: None, deflater: Deflater | None = None) -> JobResult:
+    """`deflater` deflates the PNG's rows (a `ZlibDeflater` unless given)."""
     job = JobState(report)
     watch = _Stopwatch()
     notices: list[str] = []
@@ -200,12 +204,14 @@ async def run_job(data: bytes, *, runtime: Runtime, decoder: Decoder, options: J
         with watch("mask"):
             alpha = (await runtime.run(graphs["mask"], {
                 "prediction": prediction, "size": int64_vector((image.height, image.width))}, ["alpha"]))["alpha"]
+        deflater = deflater or ZlibDeflater()
+        png_writer = PngWriter(image.width, image.height, deflater)
         with watch("compose"):
-            cutout = await _compose(runtime, graphs, image, alpha, options)
+            cutout = await _compose(runtime, graphs, image, alpha, options, png_writer)
 
         job.enter("encoding", stage="encoding PNG")
         with watch("encode+verify"):
-            png = encode_verified_png(cutout, fault=options.fail)
+            png = checked_png(png_writer.file(await deflater.finish()), cutout, fault=options.fail)
         job.enter("done", width=cutout.width, height=cutout.height, bytes=len(png))
         return JobResult(png, cutout.width, cutout.height, notices, watch.timings,
                          source=image, mask=alpha.data, cutout=cutout)

@@ -1,8 +1,9 @@
-"""What the pipeline needs from its surroundings, in two small protocols.
+"""What the pipeline needs from its surroundings, in a few small protocols.
 
-Natively `cutout.native` implements them with onnxruntime and Pillow; in the browser
-`cutout.browser` implements them by calling into the worker's JavaScript (onnxruntime-web
-and the browser's image decoders). The pipeline in `cutout.job` sees only these.
+Natively `cutout.native` implements them with onnxruntime and Pillow (and `cutout.encode` deflates
+with zlib); in the browser `cutout.browser` implements them by calling into the worker's JavaScript
+(onnxruntime-web, the browser's image decoders, and its CompressionStream in a worker of its own).
+The pipeline in `cutout.job` sees only these.
 """
 
 from collections.abc import AsyncIterator, Iterable
@@ -28,6 +29,17 @@ class Decoder(Protocol):
 
     async def resize(self, image: RGBAImage, width: int, height: int) -> RGBAImage:
         """A high-quality downscaled copy (used only to feed pre-processing of huge images)."""
+
+
+class Deflater(Protocol):
+    """One zlib stream (RFC 1950: header, deflate data, Adler-32), written piece by piece while the
+    job still composes, so that the deflating can run beside it where the surroundings allow."""
+
+    def write(self, data: bytes) -> None:
+        """Append `data` to the stream's input."""
+
+    async def finish(self) -> bytes:
+        """The whole zlib stream of everything written."""
 
 
 class Encoder(Protocol):

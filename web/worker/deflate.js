@@ -1,0 +1,40 @@
+// The PNG's deflater for Python (py/cutout/browser.py BridgeDeflater): the browser's own zlib
+// (CompressionStream 'deflate', which writes a zlib stream: what a PNG's IDAT holds), run in a
+// worker of its own so that it deflates the tiles the job has composed while ONNX Runtime composes
+// the next ones on the job worker's thread. The job worker is terminated after its job, and this
+// worker with it.
+
+function coded(code, message) {
+  return Object.assign(new Error(message), { code });
+}
+
+/** A deflater: `write(buffer)` a Python buffer (copied, then sent), `finish()` → the zlib stream. */
+export function startDeflate() {
+  const worker = new Worker(new URL('./deflate-worker.js', import.meta.url), { type: 'module' });
+  const finished = new Promise((resolve, reject) => {
+    worker.onmessage = ({ data }) => (data.error ? reject(coded('encode-failure', `the PNG could not be compressed (${data.error})`))
+      : resolve(new Uint8Array(data.stream)));
+    worker.onerror = (event) => reject(coded('encode-failure', `the PNG compressor stopped (${event.message ?? 'no reason given'})`));
+  });
+  finished.catch(() => {}); // surfaces in finish()
+  return {
+    write(buffer) {
+      const view = buffer.getBuffer('u8');
+      try {
+        // A copy of its own: Python's buffer lives in Pyodide's heap, which cannot be transferred.
+        const chunk = view.data.slice();
+        worker.postMessage(chunk, [chunk.buffer]);
+      } finally {
+        view.release();
+      }
+    },
+    async finish() {
+      worker.postMessage(null);
+      try {
+        return await finished;
+      } finally {
+        worker.terminate();
+      }
+    },
+  };
+}
