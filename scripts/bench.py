@@ -103,7 +103,9 @@ def browser_speed(ctx) -> dict:
                    "start and model load included), warm = its second job: imgly keeps its session; Cutout runs "
                    "each job in a fresh worker by design, and takes the one the app prepares while idle between "
                    "drops (Python booted, sessions created, ONNX Runtime's heap grown; the clock starts once it is ready). Time from the call "
-                   "to the PNG, image bytes already in memory."),
+                   "to the PNG, image bytes already in memory. Cutout deflates the PNG in a worker beside the job where "
+                   "ONNX Runtime's threads leave a core free (here wasm-st), otherwise in the job worker "
+                   "(`deflatedBeside` in each result)."),
         "imgly": {**versions, "threads": THREADS, "config": {"model": "medium", "proxyToWorker": True}},
         "results": raw["results"],
         "summary": summary,

@@ -58,6 +58,7 @@ class BridgeDeflater:
     """A `cutout.runtime.Deflater` in a worker beside the job's (web/worker/deflate.js)."""
 
     def __init__(self, bridge):
+        # Started with the job, so that its worker is up before the first tile is composed.
         self._stream = bridge.deflater()
 
     def write(self, data: bytes) -> None:

@@ -29,6 +29,7 @@ async function cutoutJob({ image, model, backend, prepared }) {
     timings: result.timings,
     backend: result.backend,
     threads: result.threads,
+    deflatedBeside: result.deflatedBeside,
     preparedAhead: result.preparedAhead,
     width: result.width,
     height: result.height,
