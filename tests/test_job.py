@@ -1,6 +1,7 @@
 import asyncio
 import io
 import struct
+import time
 
 import numpy
 import pytest
@@ -107,6 +108,20 @@ def test_the_png_is_deflated_tile_by_tile_while_the_job_composes(monkeypatch):
     assert sum(size for _, size in written) == 200 * (300 * 4 + 1)  # every row, with its filter byte
     assert numpy.array_equal(numpy.asarray(Image.open(io.BytesIO(result.png))),
                              numpy.frombuffer(result.cutout.data, numpy.uint8).reshape(200, 300, 4))
+
+
+def test_deflating_in_the_job_is_timed_as_encoding_not_composing(monkeypatch):
+    class SlowDeflater(ZlibDeflater):
+        def write(self, data):
+            time.sleep(0.05)
+            super().write(data)
+
+    monkeypatch.setattr(job, "TILE_PIXELS", 300 * 50)  # 4 tiles
+    data = encoded(photo("coffee", (300, 200)))
+    plain = asyncio.run(run_job(data, runtime=RUNTIME, decoder=PillowDecoder())).timings
+    slow = asyncio.run(run_job(data, runtime=RUNTIME, decoder=PillowDecoder(), deflater=SlowDeflater())).timings
+    assert slow["encode+verify"] >= 0.2
+    assert slow["compose"] < plain["compose"] + 0.1
 
 
 def test_decontamination_changes_only_soft_edge_colours():
