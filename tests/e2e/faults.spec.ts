@@ -37,6 +37,14 @@ test('an encoder fault aborts the export with a message instead of a broken down
   await expectNextFileWorks(page);
 });
 
+test('a failure of the worker that deflates beside the job is reported clearly and the next file still works', async ({ page }) => {
+  // One thread (wasm-st) leaves a core free here, so the job's PNG is deflated beside it.
+  await openApp(page, '?backend=wasm-st&fail=deflate');
+  expect(await page.evaluate(() => navigator.hardwareConcurrency), 'a core for the deflater').toBeGreaterThan(1);
+  await expectRefusal(page, /the PNG could not be compressed/i);
+  await expectNextFileWorks(page);
+});
+
 test('an encoder fault in a WebP export shows why nothing was downloaded, and the next export works', async ({ page }) => {
   const input = photo('coffee');
   await openApp(page);

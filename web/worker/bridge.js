@@ -99,7 +99,9 @@ export function createBridge({ ort, backend, model, graphs = [], fail, report })
   // Deflating beside the job pays only on a core ONNX Runtime leaves free while it composes: with
   // every core in its thread pool, each of its parallel steps waited for the thread the deflater
   // had pushed aside (12 MP, 2 threads on 2 cores: compose 1.3 s slower, for 0.9 s of deflating saved).
-  const coreToSpare = (navigator.hardwareConcurrency || 1) > threadsFor(graphBackend);
+  // (And only where a worker can start one of its own and has CompressionStream.)
+  const deflatesBeside = (navigator.hardwareConcurrency || 1) > threadsFor(graphBackend)
+    && typeof Worker === 'function' && typeof CompressionStream === 'function';
   const sessions = new Map(); // file name → Promise<{ session, runsOn }>
   const timings = {};
   let state = 'preparing';
@@ -169,7 +171,7 @@ export function createBridge({ ort, backend, model, graphs = [], fail, report })
     threads: threadsFor(backend),
     timings,
     /** Whether Python should deflate the job's PNG with `deflater()`, in a worker of its own. */
-    deflatesBeside: coreToSpare,
+    deflatesBeside,
 
     /** Starts loading the model and creating every session the job needs; rejects on the first failure. */
     async prepare() {
@@ -207,7 +209,7 @@ export function createBridge({ ort, backend, model, graphs = [], fail, report })
 
     decode,
     resize,
-    deflater: startDeflate,
+    deflater: () => startDeflate(fail),
 
     /** specs: [[name, dtype, dims]…] with one buffer per spec; returns [{ dtype, dims, data }] in `outputNames` order. */
     async run(file, specs, outputNames, ...buffers) {

@@ -8,8 +8,11 @@ function coded(code, message) {
   return Object.assign(new Error(message), { code });
 }
 
-/** A deflater: `write(buffer)` a Python buffer (copied, then sent), `finish()` → the zlib stream. */
-export function startDeflate() {
+/**
+ * A deflater: `write(buffer)` a Python buffer (copied, then sent), `finish()` → the zlib stream.
+ * `fail` is the job's test-only switch: `deflate` sends the worker's stream a chunk it cannot take.
+ */
+export function startDeflate(fail = '') {
   const worker = new Worker(new URL('./deflate-worker.js', import.meta.url), { type: 'module' });
   const finished = new Promise((resolve, reject) => {
     worker.onmessage = ({ data }) => (data.error ? reject(coded('encode-failure', `the PNG could not be compressed (${data.error})`))
@@ -29,6 +32,7 @@ export function startDeflate() {
       }
     },
     async finish() {
+      if (fail === 'deflate') worker.postMessage('not bytes');
       worker.postMessage(null);
       try {
         return await finished;
