@@ -4,8 +4,9 @@
 // the next ones on the job worker's thread. The job worker is terminated after its job, and this
 // worker with it.
 
-function coded(code, message) {
-  return Object.assign(new Error(message), { code });
+// With cutout.errors' code, so that Python raises it as an EncodeFailure (py/cutout/browser.py _call).
+function compressionFailure(why) {
+  return Object.assign(new Error(`the PNG could not be compressed (${why})`), { code: 'encode-failure' });
 }
 
 /**
@@ -15,9 +16,8 @@ function coded(code, message) {
 export function startDeflate(fail = '') {
   const worker = new Worker(new URL('./deflate-worker.js', import.meta.url), { type: 'module' });
   const finished = new Promise((resolve, reject) => {
-    worker.onmessage = ({ data }) => (data.error ? reject(coded('encode-failure', `the PNG could not be compressed (${data.error})`))
-      : resolve(new Uint8Array(data.stream)));
-    worker.onerror = (event) => reject(coded('encode-failure', `the PNG compressor stopped (${event.message ?? 'no reason given'})`));
+    worker.onmessage = ({ data }) => (data.error ? reject(compressionFailure(data.error)) : resolve(new Uint8Array(data.stream)));
+    worker.onerror = (event) => reject(compressionFailure(`its worker stopped: ${event.message ?? 'no reason given'}`));
   });
   finished.catch(() => {}); // surfaces in finish()
   return {
