@@ -90,7 +90,7 @@ class WrongFormatEncoder:
     async def encode(self, image, image_type, quality):
         from cutout.encode import encode_png
 
-        return encode_png(image)
+        return await encode_png(image, NativeRuntime())
 
 
 @pytest.mark.parametrize("encoder", [DamagingEncoder(), WrongFormatEncoder()], ids=["damaged", "wrong-format"])

@@ -1,10 +1,11 @@
 """Encoding with straight alpha, and a decode-back check before anything is handed out.
 
 A PNG's container is pure standard library (zlib, struct), so the browser worker writes it with the
-same code; its pixel data goes through a `Deflater` row by row while the job composes: natively
-zlib in pieces on every core (`ZlibDeflater`), in the browser a job's cutout goes to the
-browser's own CompressionStream in a worker beside the job's. JPEG and WebP come from an `Encoder`
-(Pillow natively, jSquash in the browser) and are checked by decoding them back with the job's `Decoder`.
+same code; its pixel data, rows turned into filtered scanlines by the scanlines graph, goes through
+a `Deflater` while the job composes: natively zlib in pieces on every core (`ZlibDeflater`), in the
+browser a job's cutout goes to the browser's own CompressionStream in a worker beside the job's
+where a core is free. JPEG and WebP come from an `Encoder` (Pillow natively, jSquash in the
+browser) and are checked by decoding them back with the job's `Decoder`.
 """
 
 import os
@@ -17,23 +18,26 @@ from concurrent.futures import ThreadPoolExecutor
 from . import sniff
 from .errors import EncodeFailure
 from .image import RGBAImage
-from .runtime import Decoder, Encoder
+from .models import SCANLINES_GRAPH
+from .runtime import Decoder, Encoder, Runtime
+from .tensor import Tensor
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 COLOUR_TYPE_RGBA = 6
 BIT_DEPTH = 8
-FILTER_NONE = b"\x00"
-# zlib level 3 (its fastest matcher, no lazy matching): on a 12-megapixel cutout it deflates in
-# 0.61 s against level 6's 1.10 s for a file 8 % larger (20.3 MB against 18.8 MB).
-LEVEL = 3
+# zlib level 1 on scanlines filtered by Up: the 12-megapixel benchmark cutout deflates in 0.52 s
+# in Pyodide to 10.9 MB; level 3 takes 1.27 s for 9.9 MB (unfiltered at level 3: 0.72 s, 19.0 MB).
+LEVEL = 1
 
 
-def _chunk(kind: bytes, payload: bytes) -> bytes:
-    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+def _chunk(kind: bytes, payload: bytes) -> tuple[bytes, ...]:
+    """A chunk's parts, to be joined with the file's others in one copy (a 12 MP IDAT is 11 MB)."""
+    return struct.pack(">I", len(payload)), kind, payload, struct.pack(">I", zlib.crc32(payload, zlib.crc32(kind)))
 
 
 # Each piece starts with an empty window, so smaller pieces compress a little worse: at this size
-# the 12-megapixel benchmark cutout grows by 0.13 %, and on two cores deflates in 0.33 s, not 0.63 s.
+# the 12-megapixel benchmark cutout's PNG grows by 129 bytes, and on two cores it is written
+# (filtering included) in 0.38–0.46 s, not 0.54–0.57 s.
 PIECE_BYTES = 4 * 2**20
 
 
@@ -86,20 +90,40 @@ class ZlibDeflater:
         return self.stream()
 
 
-class PngWriter:
-    """A straight-alpha RGBA PNG written row by row: each run of rows goes to the deflater as it
-    comes (filter 0 before every row: per-pixel filtering in pure Python would cost more than it
-    saves), and `file` wraps the finished zlib stream in the PNG's chunks."""
+async def _scanlines(runtime: Runtime, pixels, width: int, above: bytes) -> bytes:
+    """Whole rows of straight RGBA as filtered PNG scanlines (the scanlines graph); `above` is the row before them."""
+    rows = len(pixels) // (width * 4)
+    out = await runtime.run(SCANLINES_GRAPH, {"rgba": Tensor("uint8", (rows, width, 4), pixels),
+                                              "above": Tensor("uint8", (width, 4), above)}, ["scanlines"])
+    return bytes(out["scanlines"].data)
 
-    def __init__(self, width: int, height: int, deflater):
+
+def _runs_of_rows(pixels, stride: int):
+    """(first row, rows, the row above them) of `pixels` in runs of about a piece, so that a big
+    picture never needs a second copy of itself at once."""
+    view = memoryview(pixels).cast("B")
+    run = max(1, PIECE_BYTES // stride)
+    rows = len(view) // stride
+    for top in range(0, rows, run):
+        above = view[(top - 1) * stride:top * stride] if top else bytes(stride)
+        yield top, view[top * stride:min(top + run, rows) * stride], above
+
+
+class PngWriter:
+    """A straight-alpha RGBA PNG written rows at a time: each run of rows becomes filtered scanlines
+    and goes to the deflater as it comes, and `file` wraps the finished zlib stream in the PNG's chunks."""
+
+    def __init__(self, width: int, height: int, deflater, runtime: Runtime):
         self.width, self.height = width, height
         self._deflater = deflater
+        self._runtime = runtime
         self._rows = 0
-        # Seconds spent handing rows to the deflater: where it deflates in the calling thread
-        # (Pyodide's zlib), the deflating itself, which a job counts as encoding, not composing.
+        self._above = bytes(width * 4)  # a PNG's first row is filtered against zeros
+        # Seconds spent filtering rows and handing them to the deflater: where it deflates in the
+        # calling thread (Pyodide's zlib), the deflating too, which a job counts as encoding, not composing.
         self.writing_seconds = 0.0
 
-    def add_rows(self, pixels) -> None:
+    async def add_rows(self, pixels) -> None:
         """Whole rows of straight RGBA, the next ones of the picture."""
         stride = self.width * 4
         view = memoryview(pixels).cast("B")
@@ -107,13 +131,10 @@ class PngWriter:
         if rows * stride != len(view) or self._rows + rows > self.height:
             raise ValueError(f"{len(view)} bytes are not whole rows of what is left of a {self.width}×{self.height} PNG")
         started = time.perf_counter()
-        # Runs of about a piece, so that a big picture never needs a second copy of itself at once.
-        run = max(1, PIECE_BYTES // stride)
-        for top in range(0, rows, run):
-            parts = []
-            for row in range(top, min(top + run, rows)):
-                parts += (FILTER_NONE, view[row * stride:(row + 1) * stride])
-            self._deflater.write(b"".join(parts))
+        for top, run, above in _runs_of_rows(view, stride):
+            self._deflater.write(await _scanlines(self._runtime, run, self.width, above if top else self._above))
+        if rows:
+            self._above = bytes(view[(rows - 1) * stride:])
         self._rows += rows
         self.writing_seconds += time.perf_counter() - started
 
@@ -122,32 +143,38 @@ class PngWriter:
         if self._rows != self.height:
             raise ValueError(f"the PNG has {self._rows} of its {self.height} rows")
         header = struct.pack(">IIBBBBB", self.width, self.height, BIT_DEPTH, COLOUR_TYPE_RGBA, 0, 0, 0)
-        return b"".join((PNG_SIGNATURE, _chunk(b"IHDR", header), _chunk(b"IDAT", zlib_stream), _chunk(b"IEND", b"")))
+        return b"".join((PNG_SIGNATURE, *_chunk(b"IHDR", header), *_chunk(b"IDAT", zlib_stream), *_chunk(b"IEND", b"")))
 
 
-def encode_png(image: RGBAImage, level: int = LEVEL) -> bytes:
+async def encode_png(image: RGBAImage, runtime: Runtime, level: int = LEVEL) -> bytes:
     deflater = ZlibDeflater(level)
-    writer = PngWriter(image.width, image.height, deflater)
-    writer.add_rows(image.data)
+    writer = PngWriter(image.width, image.height, deflater, runtime)
+    await writer.add_rows(image.data)
     return writer.file(deflater.stream())
 
 
 def _read_chunks(png: bytes):
+    """(kind, payload) of each chunk, the payload a view into `png`, its CRC checked."""
+    view = memoryview(png)
     offset = len(PNG_SIGNATURE)
     while offset + 12 <= len(png):
         length, kind = struct.unpack(">I4s", png[offset:offset + 8])
-        payload = png[offset + 8:offset + 8 + length]
+        payload = view[offset + 8:offset + 8 + length]
         crc_bytes = png[offset + 8 + length:offset + 12 + length]
         if len(payload) != length or len(crc_bytes) != 4:
             raise EncodeFailure(f"PNG chunk {kind!r} is truncated")
-        if struct.unpack(">I", crc_bytes)[0] != zlib.crc32(kind + payload):
+        if struct.unpack(">I", crc_bytes)[0] != zlib.crc32(payload, zlib.crc32(kind)):
             raise EncodeFailure(f"PNG chunk {kind!r} has a bad CRC")
         yield kind, payload
         offset += 12 + length
 
 
-def verify_png(png: bytes, source: RGBAImage) -> None:
-    """Decode `png` back and compare every pixel with `source`; raise EncodeFailure on any difference."""
+async def verify_png(png: bytes, source: RGBAImage, runtime: Runtime) -> None:
+    """Decode `png` back and compare it with `source`; raise EncodeFailure on any difference.
+
+    Its pixel data is compared with the scanlines of `source`, made afresh: a scanline differs from
+    them exactly where a decoder would give a different pixel, and undoing the filter in pure
+    Python would cost more than the deflating."""
     if not png.startswith(PNG_SIGNATURE):
         raise EncodeFailure("the encoded file does not start with the PNG signature")
     chunks = list(_read_chunks(png))
@@ -161,20 +188,24 @@ def verify_png(png: bytes, source: RGBAImage) -> None:
     stride = width * 4
     try:
         # Sized up front: growing the buffer step by step took a fifth longer on 12 MP.
-        raw = zlib.decompress(b"".join(payload for kind, payload in chunks if kind == b"IDAT"), bufsize=height * (stride + 1))
+        idat = [payload for kind, payload in chunks if kind == b"IDAT"]
+        raw = zlib.decompress(idat[0] if len(idat) == 1 else b"".join(idat), bufsize=height * (stride + 1))
     except zlib.error as error:
         raise EncodeFailure(f"the encoded PNG's pixel data does not decompress: {error}") from None
     if len(raw) != height * (stride + 1):
         raise EncodeFailure("the encoded PNG holds the wrong amount of pixel data")
-    # Rows compared as bytes (memcmp): comparing memoryviews goes item by item, about 9× slower.
-    pixels = source.data if isinstance(source.data, (bytes, bytearray)) else bytes(source.data)
-    for row in range(height):
-        start = row * (stride + 1)
-        if raw[start] != 0 or raw[start + 1:start + 1 + stride] != pixels[row * stride:(row + 1) * stride]:
-            raise EncodeFailure(f"the encoded PNG differs from the cutout at row {row}")
+    for top, run, above in _runs_of_rows(source.data, stride):
+        expected = await _scanlines(runtime, run, width, above)
+        start = top * (stride + 1)
+        # Compared as bytes (memcmp): comparing memoryviews goes item by item, about 9× slower.
+        if raw[start:start + len(expected)] != expected:
+            line = next(row for row in range(len(expected) // (stride + 1))
+                        if raw[start + row * (stride + 1):start + (row + 1) * (stride + 1)]
+                        != expected[row * (stride + 1):(row + 1) * (stride + 1)])
+            raise EncodeFailure(f"the encoded PNG differs from the cutout at row {top + line}")
 
 
-def checked_png(png: bytes, image: RGBAImage, fault: str = "") -> bytes:
+async def checked_png(png: bytes, image: RGBAImage, runtime: Runtime, fault: str = "") -> bytes:
     """`png`, once decoded back and compared with `image`; EncodeFailure, with what to do, if it differs.
 
     `fault="encode"` (a test-only switch) damages the encoded bytes, so the check must catch it.
@@ -182,15 +213,15 @@ def checked_png(png: bytes, image: RGBAImage, fault: str = "") -> bytes:
     if fault == "encode":
         png = _damaged(png)
     try:
-        verify_png(png, image)
+        await verify_png(png, image, runtime)
     except EncodeFailure as error:
         raise EncodeFailure(f"the exported PNG failed its check and was not saved ({error.message}); try again") from None
     return png
 
 
-def encode_verified_png(image: RGBAImage, level: int = LEVEL, fault: str = "") -> bytes:
+async def encode_verified_png(image: RGBAImage, runtime: Runtime, level: int = LEVEL, fault: str = "") -> bytes:
     """The PNG of `image`, decoded back and compared before it is returned (`checked_png`)."""
-    return checked_png(encode_png(image, level), image, fault)
+    return await checked_png(await encode_png(image, runtime, level), image, runtime, fault)
 
 
 def _damaged(data: bytes) -> bytes:
@@ -257,13 +288,13 @@ async def verify_lossy(data: bytes, image_type: sniff.ImageType, source: RGBAIma
 
 
 async def encode_verified(image: RGBAImage, image_type: sniff.ImageType, *, quality: int, encoder: Encoder,
-                          decoder: Decoder, fault: str = "") -> bytes:
+                          decoder: Decoder, runtime: Runtime, fault: str = "") -> bytes:
     """`image` as a verified PNG, JPEG or WebP file (JPEG only for opaque images: flatten first).
 
     `fault="encode"` (the test-only switch of encode_verified_png) damages the encoded bytes.
     """
     if image_type == sniff.PNG:
-        return encode_verified_png(image, fault=fault)
+        return await encode_verified_png(image, runtime, fault=fault)
     data = await encoder.encode(image, image_type, quality)
     if fault == "encode":
         data = _damaged(data)

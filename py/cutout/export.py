@@ -93,5 +93,6 @@ async def export_cutout(cutout: RGBAImage, *, format: str = "png", quality: int 
         if not isinstance(background, bytes):  # a picture's own see-through parts need no word
             notices.append("JPEG cannot be transparent: see-through parts were laid on white")
     image_type = FORMATS[format]
-    data = await encode_verified(cutout, image_type, quality=quality, encoder=encoder, decoder=decoder, fault=fault)
+    data = await encode_verified(cutout, image_type, quality=quality, encoder=encoder, decoder=decoder, runtime=runtime,
+                                 fault=fault)
     return Exported(data, image_type.mime, EXTENSIONS[format], notices)

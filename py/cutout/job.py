@@ -165,7 +165,7 @@ async def _compose(runtime: Runtime, graphs: dict[str, str], image: RGBAImage, a
         tile = memoryview(out["rgba_out"].data).cast("B")
         composed[filled:filled + len(tile)] = tile
         filled += len(tile)
-        png.add_rows(tile)
+        await png.add_rows(tile)
     return RGBAImage(width, height, composed)
 
 
@@ -210,13 +210,13 @@ async def run_job(data: bytes, *, runtime: Runtime, decoder: Decoder, options: J
             alpha = (await runtime.run(graphs["mask"], {
                 "prediction": prediction, "size": int64_vector((image.height, image.width))}, ["alpha"]))["alpha"]
         deflater = deflater or ZlibDeflater()
-        png_writer = PngWriter(image.width, image.height, deflater)
+        png_writer = PngWriter(image.width, image.height, deflater, runtime)
         with watch("compose"):
             cutout = await _compose(runtime, graphs, image, alpha, options, png_writer)
 
         job.enter("encoding", stage="encoding PNG")
         with watch("encode+verify"):
-            png = checked_png(png_writer.file(await deflater.finish()), cutout, fault=options.fail)
+            png = await checked_png(png_writer.file(await deflater.finish()), cutout, runtime, fault=options.fail)
         watch.move(png_writer.writing_seconds, "compose", "encode+verify")
         job.enter("done", width=cutout.width, height=cutout.height, bytes=len(png))
         return JobResult(png, cutout.width, cutout.height, notices, watch.timings,

@@ -120,6 +120,8 @@ FLATTEN_GRAPH = "flatten.onnx"
 REGION_GRAPH = "compose.onnx"
 # Grows onnxruntime-web's heap in a job worker prepared ahead of its job (graphs/heap.py).
 HEAP_GRAPH = "heap.onnx"
+# Turns rows of a cutout into a PNG's filtered scanlines (cutout.encode), for a job and an export.
+SCANLINES_GRAPH = "scanlines.onnx"
 
 
 def graph_names(model: Model) -> dict[str, str]:
@@ -130,6 +132,7 @@ def graph_names(model: Model) -> dict[str, str]:
         "blocks": "blocks.onnx",
         "estimate": "estimate.onnx",
         "compose-tile": "compose-tile.onnx",
+        "scanlines": SCANLINES_GRAPH,
     }
 
 

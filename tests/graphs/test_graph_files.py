@@ -45,6 +45,7 @@ SIGNATURES = {
         [("rgba_out", UINT8, ["h", "w", 4])],
     ),
     "heap.onnx": ([("floats", INT64, [1])], [("largest", FLOAT, [1])]),
+    "scanlines.onnx": ([("rgba", UINT8, ["h", "w", 4]), ("above", UINT8, ["w", 4])], [("scanlines", UINT8, ["h", "line"])]),
 }
 
 

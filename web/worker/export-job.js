@@ -1,6 +1,6 @@
 // The export job: a finished (maybe hand-edited) cutout laid over its new background and encoded
 // by Python's export stage (py/cutout/export.py), which verifies the file by decoding it back.
-// Only the flatten graph runs here, on WASM; the network is never loaded.
+// Only the flatten and scanlines graphs run here, on WASM; the network is never loaded.
 
 import { WASM_MT, WASM_ST, loadOrt, threadsFor } from '../backends.js';
 import { createBridge } from './bridge.js';
@@ -8,13 +8,15 @@ import { encode } from './codecs.js';
 import { bootPython } from './python.js';
 
 const FLATTEN_GRAPH = 'flatten.onnx';
+// Filters a PNG's rows before they are deflated (py/cutout/graphs/scanlines.py).
+const SCANLINES_GRAPH = 'scanlines.onnx';
 
 /** job: { pixels: ArrayBuffer (RGBA), width, height, format, quality, background: null | [r,g,b,a] | ArrayBuffer (a picture file) } */
 export async function runExportJob({ pixels, width, height, format, quality, background, fail }, post) {
   post({ type: 'event', event: { type: 'state', state: 'encoding', stage: 'starting Python' } });
   const backend = threadsFor(WASM_MT) > 1 ? WASM_MT : WASM_ST;
   const ort = await loadOrt(backend, new URL('../vendor/ort/', import.meta.url));
-  const bridge = createBridge({ ort, backend, model: null, graphs: [FLATTEN_GRAPH], fail,
+  const bridge = createBridge({ ort, backend, model: null, graphs: [FLATTEN_GRAPH, SCANLINES_GRAPH], fail,
     report: (event) => post({ type: 'event', event }) });
   const { export: exportCutout } = await bootPython({ ...bridge, encode }, bridge.timings);
   // `undefined`, not null, for what is absent: Python receives it as None.

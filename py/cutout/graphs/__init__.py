@@ -10,7 +10,7 @@ build step and the tests import it, never the pipeline itself (it reads `models.
 import onnx
 
 from ..models import FLATTEN_GRAPH, HEAP_GRAPH, MODELS, REGION_GRAPH, graph_names
-from . import blocks, compose, estimate, flatten, heap, mask, pre
+from . import blocks, compose, estimate, flatten, heap, mask, pre, scanlines
 
 _BUILDERS = {
     "pre": pre.build,
@@ -19,6 +19,7 @@ _BUILDERS = {
     "blocks": lambda model: blocks.build(),
     "estimate": lambda model: estimate.build(),
     "compose-tile": lambda model: compose.build(tile=True),
+    "scanlines": lambda model: scanlines.build(),
 }
 
 
