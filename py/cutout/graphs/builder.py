@@ -33,8 +33,12 @@ class GraphBuilder:
 
     def op(self, op_type: str, *inputs: str, out: str, **attributes) -> str:
         """Adds one node with a single output named `out` and returns that name."""
-        self._nodes.append(helper.make_node(op_type, list(inputs), [out], name=out, **attributes))
-        return out
+        return self.op_with_outputs(op_type, *inputs, outs=[out], **attributes)[0]
+
+    def op_with_outputs(self, op_type: str, *inputs: str, outs: list[str], **attributes) -> list[str]:
+        """Adds one node with the outputs named `outs` (the node named after the last) and returns them."""
+        self._nodes.append(helper.make_node(op_type, list(inputs), outs, name=outs[-1], **attributes))
+        return outs
 
     def model(self, name: str, doc: str, inputs: list, outputs: list) -> onnx.ModelProto:
         """`inputs`/`outputs` are (name, element type, shape) with strings for dynamic dimensions."""
