@@ -34,6 +34,7 @@ def summarize_speed(results: list[dict], baseline: str = "imgly") -> dict:
                 figures["threads"] = runs[0]["warm"].get("threads")
                 figures["backend"] = runs[0]["warm"].get("backend")
             figures["crossOriginIsolated"] = runs[0]["warm"].get("crossOriginIsolated")
+            figures["png_bytes"] = runs[0]["warm"].get("pngBytes")  # the same picture gives the same file every run
             entry["variants"][name] = figures
         baseline_runs = {run["run"]: run for run in variants.get(baseline, [])}
         for name, runs in variants.items():
@@ -127,8 +128,10 @@ def _speed_section(section: dict | None) -> list[str]:
         rows = []
         for name, figures in entry["variants"].items():
             threads = figures.get("threads") or section["imgly"]["threads"]
-            rows.append([name, threads, figures["crossOriginIsolated"], _spread_cell(figures["cold"]), _spread_cell(figures["warm"])])
-        lines += _table(["variant", "threads", "crossOriginIsolated", "cold", "warm"], rows)
+            png = f"{figures['png_bytes'] / 1e6:.1f} MB" if figures.get("png_bytes") else "–"
+            rows.append([name, threads, figures["crossOriginIsolated"], _spread_cell(figures["cold"]), _spread_cell(figures["warm"]),
+                         png])
+        lines += _table(["variant", "threads", "crossOriginIsolated", "cold", "warm", "PNG"], rows)
         rows = [[pair, _spread_cell(ratio["cold"], ""), _spread_cell(ratio["warm"], "")] for pair, ratio in entry["ratios"].items()]
         lines += _table(["ratio", "cold", "warm"], rows)
         stage_rows = []
