@@ -103,9 +103,10 @@ def browser_speed(ctx) -> dict:
                    "start and model load included), warm = its second job: imgly keeps its session; Cutout runs "
                    "each job in a fresh worker by design, and takes the one the app prepares while idle between "
                    "drops (Python booted, sessions created, ONNX Runtime's heap grown; the clock starts once it is ready). Time from the call "
-                   "to the PNG, image bytes already in memory. Cutout deflates the PNG in a worker beside the job where "
-                   "ONNX Runtime's threads leave a core free (here wasm-st), otherwise in the job worker "
-                   "(`deflatedBeside` in each result)."),
+                   "to the PNG, image bytes already in memory. Cutout filters the PNG's rows (Up) and deflates them "
+                   "in a worker beside the job where ONNX Runtime's threads leave a core free (here wasm-st; the "
+                   "browser's CompressionStream, zlib level 6), otherwise in the job worker (Python's zlib, level 1): "
+                   "`deflatedBeside` in each result, and the PNG column."),
         "imgly": {**versions, "threads": THREADS, "config": {"model": "medium", "proxyToWorker": True}},
         "results": raw["results"],
         "summary": summary,
