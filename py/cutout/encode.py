@@ -98,14 +98,14 @@ async def _scanlines(runtime: Runtime, pixels, width: int, above: bytes) -> byte
     return bytes(out["scanlines"].data)
 
 
-def _runs_of_rows(pixels, stride: int):
+def _runs_of_rows(pixels, stride: int, above_first):
     """(first row, rows, the row above them) of `pixels` in runs of about a piece, so that a big
-    picture never needs a second copy of itself at once."""
+    picture never needs a second copy of itself at once; `above_first` is the row above the first."""
     view = memoryview(pixels).cast("B")
     run = max(1, PIECE_BYTES // stride)
     rows = len(view) // stride
     for top in range(0, rows, run):
-        above = view[(top - 1) * stride:top * stride] if top else bytes(stride)
+        above = view[(top - 1) * stride:top * stride] if top else above_first
         yield top, view[top * stride:min(top + run, rows) * stride], above
 
 
@@ -131,8 +131,8 @@ class PngWriter:
         if rows * stride != len(view) or self._rows + rows > self.height:
             raise ValueError(f"{len(view)} bytes are not whole rows of what is left of a {self.width}×{self.height} PNG")
         started = time.perf_counter()
-        for top, run, above in _runs_of_rows(view, stride):
-            self._deflater.write(await _scanlines(self._runtime, run, self.width, above if top else self._above))
+        for _, run, above in _runs_of_rows(view, stride, self._above):
+            self._deflater.write(await _scanlines(self._runtime, run, self.width, above))
         if rows:
             self._above = bytes(view[(rows - 1) * stride:])
         self._rows += rows
@@ -194,7 +194,7 @@ async def verify_png(png: bytes, source: RGBAImage, runtime: Runtime) -> None:
         raise EncodeFailure(f"the encoded PNG's pixel data does not decompress: {error}") from None
     if len(raw) != height * (stride + 1):
         raise EncodeFailure("the encoded PNG holds the wrong amount of pixel data")
-    for top, run, above in _runs_of_rows(source.data, stride):
+    for top, run, above in _runs_of_rows(source.data, stride, bytes(stride)):
         expected = await _scanlines(runtime, run, width, above)
         start = top * (stride + 1)
         # Compared as bytes (memcmp): comparing memoryviews goes item by item, about 9× slower.
