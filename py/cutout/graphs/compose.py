@@ -82,14 +82,14 @@ def build(tile: bool = False) -> onnx.ModelProto:
     uncovered = g.op("Sub", g.constant("one", 1.0), coverage, out="uncovered")
     backdrop_share = g.op("Mul", backdrop_opacity, uncovered, out="backdrop_share")
     opacity = g.op("Add", coverage, backdrop_share, out="opacity")
-    foreground_part = g.op("Mul", foreground, coverage, out="foreground_part")
-    backdrop_part = g.op("Mul", backdrop_column, backdrop_share, out="backdrop_part")
-    premultiplied = g.op("Add", foreground_part, backdrop_part, out="premultiplied")
-    straight = g.op("Div", premultiplied, g.op("Max", opacity, g.constant("smallest_divisor", SMALLEST_DIVISOR),
-                                               out="opacity_divisor"), out="straight")
-    # Where nothing is left (opacity 0) the source RGB stays, for editors that reveal it again.
-    shows = g.op("Greater", opacity, g.constant("zero", 0.0), out="shows")
-    rgb = g.op("Where", shows, straight, source_rgb, out="rgb")
+    # (F·coverage + backdrop·share) / opacity, as F moved towards the backdrop by share / opacity: the
+    # per-pixel division is done once, not per colour. Where nothing is left (opacity 0) the share
+    # is 0, so the colour is F, which is the source's RGB there, kept for editors that reveal it again.
+    towards_backdrop = g.op("Div", backdrop_share, g.op("Max", opacity, g.constant("smallest_divisor", SMALLEST_DIVISOR),
+                                                        out="opacity_divisor"), out="towards_backdrop")
+    backdrop_step = g.op("Mul", g.op("Sub", backdrop_column, foreground, out="backdrop_difference"), towards_backdrop,
+                         out="backdrop_step")
+    rgb = g.op("Add", foreground, backdrop_step, out="rgb")
     alpha_255 = g.op("Mul", opacity, g.constant("full", 255.0), out="alpha_255")
     channels = g.op("Concat", rgb, alpha_255, axis=0, out="channels")
     rounded = g.op("Round", channels, out="rounded")
