@@ -94,14 +94,14 @@ MODELS = {
         source="npm @imgly/background-removal-data@1.4.5, /models/medium chunks",
         source_sha256="b6e8497ba978a6f5fbb647e419d2696cd80df5a23cb6a8ea532021911bd76acb",
         source_size=88_188_479,
-        # The browser copy's run grows the heap by about 0.45 GB beyond the 1.9 GB its session
+        # The browser copy's run grows the heap by about 0.25 GB beyond the 1.9 GB its session
         # creation took (Node, onnxruntime-web 1.30).
-        inference_heap=600_000_000,
+        inference_heap=350_000_000,
         prune=True,
         # U²-Net-p gains nothing from it (0.9–1.0 s either way, 320², Node, 2 threads).
         browser_file="isnet-fp16-pruned-winograd.onnx",
-        browser_sha256="1f07da481d07a389c9fc75f055a52c6665c85ca557e3b05967a1f47230d3be5e",
-        browser_size=88_462_183,
+        browser_sha256="151a5b608cc8c342c666a4715e2b05aeb306b8f8022573dc0d2348d800c85990",
+        browser_size=88_489_372,
     ),
 }
 

@@ -117,17 +117,36 @@ def test_other_convolutions_stay_as_they_are(name, kwargs):
     np.testing.assert_allclose(run(rewritten, x), run(winograd.rewrite(model, max_transformed_input_bytes=0), x), atol=2e-4)
 
 
-def test_sizes_not_multiples_of_4_few_output_channels_and_layers_over_the_memory_budget_stay_as_they_are():
+def band_count(model) -> int:
+    return sum(node.name.endswith("/input") and "/winograd/band" in node.name for node in model.graph.node)
+
+
+def test_sizes_not_multiples_of_4_few_output_channels_and_layers_over_the_memory_budget_for_one_row_stay_as_they_are():
     layers = [("first", {}, 4), ("second", {}, 8)]
     uneven, _ = network(layers, height=10, width=16)
     assert winograd.rewritten_count(winograd.rewrite(uneven, min_output_channels=1)) == 0
     even, _ = network(layers)
     assert winograd.rewritten_count(winograd.rewrite(even, min_output_channels=8)) == 1  # the second
     assert winograd.rewritten_count(winograd.rewrite(even)) == 0  # fewer than 32: not worth its transforms
-    # Both layers' transformed inputs are 9·4·12·16 bytes (4 channels in).
+    # Both layers' transformed inputs are 9·4·12·16 bytes (4 channels in): 3 rows of 4×4 tiles.
     budget = 9 * 4 * 12 * 16
-    assert winograd.rewritten_count(winograd.rewrite(even, budget, min_output_channels=1)) == 2
-    assert winograd.rewritten_count(winograd.rewrite(even, budget - 1, min_output_channels=1)) == 0
+    whole = winograd.rewrite(even, budget, min_output_channels=1)
+    assert winograd.rewritten_count(whole) == 2 and band_count(whole) == 0
+    assert winograd.rewritten_count(winograd.rewrite(even, budget // 3 - 1, min_output_channels=1)) == 0
+
+
+@pytest.mark.parametrize("budget_rows, bands", [(2, 2), (1, 3)])
+def test_a_layer_over_the_budget_is_computed_in_bands_of_rows_and_gives_what_it_gives_whole(budget_rows, bands):
+    layers = [("first", {}, 4), ("second", {}, 5)]
+    model, weights = network(layers)
+    x = np.random.default_rng(5).normal(size=(1, 4, 12, 16)).astype(np.float32)
+    # A row of 4×4 tiles of either layer's input (4 channels, 16 columns) takes 9·4·4·16 bytes; 3 rows.
+    banded = winograd.rewrite(model, budget_rows * 9 * 4 * 4 * 16, min_output_channels=1)
+
+    assert winograd.rewritten_count(banded) == 2
+    assert band_count(banded) == 2 * bands
+    np.testing.assert_allclose(run(banded, x), float32_reference(layers, weights, x), atol=2e-4)
+    np.testing.assert_allclose(run(banded, x), run(winograd.rewrite(model, min_output_channels=1), x), atol=1e-5)
 
 
 def test_a_convolution_behind_a_computed_resize_is_measured_and_taken():
@@ -177,9 +196,11 @@ def test_onnxruntime_web_runs_the_rewritten_graph_like_the_reference(tmp_path):
     x = np.random.default_rng(4).normal(size=(1, 4, 12, 16)).astype(np.float32)
     expected = float32_reference(layers, weights, x)
 
-    output = run_in_onnxruntime_web(tmp_path, serialise(winograd.rewrite(model, min_output_channels=1)), "x", x)
-
-    np.testing.assert_allclose(output.reshape(expected.shape), expected, atol=2e-4)
+    for name, budget in (("whole", winograd.MAX_TRANSFORMED_INPUT_BYTES), ("banded", 9 * 4 * 4 * 16)):
+        rewritten = winograd.rewrite(model, budget, min_output_channels=1)
+        (tmp_path / name).mkdir()
+        output = run_in_onnxruntime_web(tmp_path / name, serialise(rewritten), "x", x)
+        np.testing.assert_allclose(output.reshape(expected.shape), expected, atol=2e-4, err_msg=name)
 
 
 @pytest.fixture(scope="module")
@@ -211,7 +232,8 @@ def test_the_vendored_browser_copy_of_best_is_the_rewrite_and_masks_like_the_ori
     path = vendor.fetch(best, log=lambda _: None, for_browser=True)  # made if missing, checked against its pin
     assert path.name == pinned.file and path.stat().st_size == pinned.size and vendor.sha256_of(path) == pinned.sha256
     copy = onnx.load(path, load_external_data=False)
-    assert winograd.rewritten_count(copy) == 77  # of 114: 90 are 3×3 with stride 1, 12 of those have < 32 outputs, 1 is over the budget
+    assert winograd.rewritten_count(copy) == 78  # of 114: 90 are 3×3 with stride 1, 12 of those have < 32 outputs
+    assert band_count(copy) == 11  # 5 layers over the budget, 4 in 2 bands and 1 in 3
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     assert_same_mask(session.run([best.output_name], {best.input_name: best_input})[0], best_original_mask)
 

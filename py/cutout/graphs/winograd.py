@@ -36,15 +36,18 @@ G = np.array([[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6],
 A_T = np.array([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]], np.float32)
 ELEMENTS = INPUT_TILE ** 2
 
-# Which layers, from single layers of ISNet's shapes and the whole network (onnxruntime-web 1.30,
-# Node, 2 threads):
+# Which layers, and how, from single layers of ISNet's shapes and the whole network (onnxruntime-web
+# 1.30, Node, 2 threads):
 # - A layer's transformed input is 9·ci·H·W bytes (float32, 36 values per channel and 4×4 tile),
-#   held about three times over while it runs. Up to 256 MiB, ISNet's peak memory in the run goes
-#   from about 1.1 to 2.4 GB; its one larger layer (128 channels at 512², 288 MiB) would add 0.3 GB.
+#   held about three times over while it runs. A layer over 128 MiB is computed in bands of rows,
+#   one after the other, each within that. ISNet 1024²: with every eligible layer taken whole but
+#   the one over 256 MiB (128 channels at 512²), 4.7 s and a peak of 2.4 GB in the run; with bands
+#   of at most 128 MiB (5 layers, in 2 or 3 bands), 4.4 s and 2.2 GB. Taken whole, that one layer
+#   alone would add 0.3 GB; bands of at most 72 MiB saved 0.1 GB more, and no time.
 # - The input transform's cost per channel is shared by the output channels: with 16 of them the
 #   rewrite took longer than the convolution (1.25×), with 32 or more 0.3–0.8× where the layer
 #   takes more than a few milliseconds.
-MAX_TRANSFORMED_INPUT_BYTES = 256 * 2**20
+MAX_TRANSFORMED_INPUT_BYTES = 128 * 2**20
 MIN_OUTPUT_CHANNELS = 32
 
 
@@ -87,8 +90,9 @@ def rewrite(model: onnx.ModelProto, max_transformed_input_bytes: int = MAX_TRANS
     """A copy of `model` computing in float32 with its eligible 3×3 convolutions as Winograd F(4,3).
 
     Eligible: stride 1, dilation 1, one group, padding 1 on every side, weights and bias stored in
-    the file, a height and width that are multiples of 4, at least `min_output_channels` output channels and a
-    transformed input of at most `max_transformed_input_bytes`. Every other node stays as it is, in its place.
+    the file, a height and width that are multiples of 4, at least `min_output_channels` output channels and
+    a transformed input of at most `max_transformed_input_bytes` for one row of tiles. Where the whole
+    layer's is larger, it is computed in bands of rows within that. Every other node stays as it is, in its place.
     """
     shapes = _known_shapes(model)
     weight_dims = {tensor.name: list(tensor.dims) for tensor in model.graph.initializer}
@@ -105,8 +109,8 @@ def rewrite(model: onnx.ModelProto, max_transformed_input_bytes: int = MAX_TRANS
 
 
 def rewritten_count(model: onnx.ModelProto) -> int:
-    """How many convolutions `rewrite` turned into Winograd form (their input transform nodes)."""
-    return sum(node.name.endswith("/winograd/input") for node in model.graph.node)
+    """How many convolutions `rewrite` turned into Winograd form (each adds its bias once, in bands or not)."""
+    return sum(node.name.endswith("/winograd/add_bias") for node in model.graph.node)
 
 
 def _in_float32(model: onnx.ModelProto) -> onnx.ModelProto:
@@ -163,7 +167,8 @@ def _measured_shapes(model: onnx.ModelProto, names: list[str]) -> dict[str, list
 
 
 def _eligible_conv(node, shapes, initializer_dims, max_bytes, min_output_channels):
-    """(ci, co, height, width) when `node` is a convolution `rewrite` takes, else None."""
+    """(ci, co, height, width, band_tile_rows) when `node` is a convolution `rewrite` takes, else None:
+    `band_tile_rows` rows of 4×4 tiles in each band, all of them where the layer fits `max_bytes`."""
     if node.op_type != "Conv" or len(node.input) != 3 or not {*node.input[1:]} <= initializer_dims.keys():
         return None
     attributes = {attribute.name: helper.get_attribute_value(attribute) for attribute in node.attribute}
@@ -177,8 +182,11 @@ def _eligible_conv(node, shapes, initializer_dims, max_bytes, min_output_channel
         return None
     co, ci = weight_dims[:2]
     height, width = shape[2:]
-    transformed_bytes = 4 * ELEMENTS * ci * (height // OUTPUT_TILE) * (width // OUTPUT_TILE)
-    return (ci, co, height, width) if co >= min_output_channels and transformed_bytes <= max_bytes else None
+    tiles_y, most_tile_rows = height // OUTPUT_TILE, max_bytes // (4 * ELEMENTS * ci * (width // OUTPUT_TILE))
+    if co < min_output_channels or most_tile_rows == 0:
+        return None
+    bands = -(-tiles_y // most_tile_rows)
+    return ci, co, height, width, -(-tiles_y // bands)  # bands as even as whole tile rows allow
 
 
 class _Constants:
@@ -202,10 +210,9 @@ class _Constants:
         return name
 
 
-def _winograd_nodes(conv, ci, co, height, width, constants) -> list[onnx.NodeProto]:
+def _winograd_nodes(conv, ci, co, height, width, band_tile_rows, constants) -> list[onnx.NodeProto]:
     x, weight, bias = conv.input
     m, n = OUTPUT_TILE, INPUT_TILE
-    tiles_y, tiles_x = height // m, width // m
     prefix = f"{conv.name or conv.output[0]}/winograd"
     nodes = []
 
@@ -220,17 +227,40 @@ def _winograd_nodes(conv, ci, co, height, width, constants) -> list[onnx.NodePro
     by_element = op("Gemm", [constants.KERNEL_TRANSFORM, taps], "kernel_by_element", transB=1)
     kernels = op("Reshape", [by_element, constants.shape(f"{prefix}/kernel_shape", [ELEMENTS, co, ci])], "kernels")
     basis = op("Tile", [constants.INPUT_KERNELS, constants.shape(f"{prefix}/basis_repeats", [ci, 1, 1, 1])], "basis")
-    # Input tiles, Bᵀ·tile·B for every channel: [1, ci·36, H/4, W/4] → [36, ci, tiles].
-    transformed = op("Conv", [x, basis], "input", group=ci, kernel_shape=[n, n], strides=[m, m], pads=[1, 1, 1, 1])
-    per_channel = op("Reshape", [transformed, constants.shape(f"{prefix}/tiles_shape", [ci, ELEMENTS, tiles_y * tiles_x])], "tiles")
-    per_element = op("Transpose", [per_channel], "tiles_by_element", perm=[1, 0, 2])
-    products = op("MatMul", [kernels, per_element], "products")
-    flat = op("Reshape", [products, constants.shape(f"{prefix}/products_shape", [ELEMENTS, co * tiles_y * tiles_x])], "products_flat")
-    outputs = op("MatMul", [constants.OUTPUT_TRANSFORM, flat], "outputs")
-    # [4, 4, co, ty, tx] → [co, ty, 4, tx, 4]: each tile's 4×4 pixels back in place.
-    split = op("Reshape", [outputs, constants.shape(f"{prefix}/outputs_shape", [m, m, co, tiles_y, tiles_x])], "outputs_by_pixel")
-    placed = op("Transpose", [split], "outputs_placed", perm=[2, 3, 0, 4, 1])
-    image = op("Reshape", [placed, constants.shape(f"{prefix}/image_shape", [1, co, height, width])], "image")
+    tiles_x = width // m
+
+    def band(rows, pads, tiles_y, role):
+        """The convolution of one band of rows (all of them, for a layer in one band), without its bias."""
+        # Input tiles, Bᵀ·tile·B for every channel: [1, ci·36, H/4, W/4] → [36, ci, tiles].
+        transformed = op("Conv", [rows, basis], f"{role}input", group=ci, kernel_shape=[n, n], strides=[m, m], pads=pads)
+        per_channel = op("Reshape", [transformed, constants.shape(f"{prefix}/{role}tiles_shape",
+                                                                  [ci, ELEMENTS, tiles_y * tiles_x])], f"{role}tiles")
+        per_element = op("Transpose", [per_channel], f"{role}tiles_by_element", perm=[1, 0, 2])
+        products = op("MatMul", [kernels, per_element], f"{role}products")
+        flat = op("Reshape", [products, constants.shape(f"{prefix}/{role}products_shape",
+                                                        [ELEMENTS, co * tiles_y * tiles_x])], f"{role}products_flat")
+        outputs = op("MatMul", [constants.OUTPUT_TRANSFORM, flat], f"{role}outputs")
+        # [4, 4, co, ty, tx] → [co, ty, 4, tx, 4]: each tile's 4×4 pixels back in place.
+        split = op("Reshape", [outputs, constants.shape(f"{prefix}/{role}outputs_shape", [m, m, co, tiles_y, tiles_x])],
+                   f"{role}outputs_by_pixel")
+        placed = op("Transpose", [split], f"{role}outputs_placed", perm=[2, 3, 0, 4, 1])
+        return op("Reshape", [placed, constants.shape(f"{prefix}/{role}image_shape", [1, co, tiles_y * m, width])],
+                  f"{role}image")
+
+    band_rows = band_tile_rows * m
+    bands = [(top, min(top + band_rows, height)) for top in range(0, height, band_rows)]
+    images = []
+    for index, (top, end) in enumerate(bands):
+        # A band reads one row beyond each of its edges, or the padding where that is the picture's edge.
+        role = f"band{index}/" if len(bands) > 1 else ""
+        rows = x
+        if len(bands) > 1:
+            rows = op("Slice", [x, constants.shape(f"{prefix}/{role}starts", [max(top - 1, 0)]),
+                                constants.shape(f"{prefix}/{role}ends", [min(end + 1, height)]),
+                                constants.shape(f"{prefix}/{role}axes", [2])], f"{role}rows")
+        pads = [1 if top == 0 else 0, 1, 1 if end == height else 0, 1]
+        images.append(band(rows, pads, (end - top) // m, role))
+    image = op("Concat", images, "image", axis=2) if len(images) > 1 else images[0]
     channel_bias = op("Reshape", [bias, constants.shape(f"{prefix}/bias_shape", [1, co, 1, 1])], "bias")
     nodes.append(helper.make_node("Add", [image, channel_bias], [conv.output[0]], name=f"{prefix}/add_bias"))
     return nodes
