@@ -30,7 +30,8 @@ from . import edge
 from .builder import FLOAT, INT64, UINT8, GraphBuilder
 from .edge import _channels
 
-# Where() evaluates both branches: keeps a division in the unused one finite (float32 tiny).
+# The least opacity divided by (float32 tiny): where opacity is 0 the share is 0 too, and 0 / tiny
+# stays 0 where 0 / 0 would make the colour NaN.
 SMALLEST_DIVISOR = float(np.finfo(np.float32).tiny)
 
 
