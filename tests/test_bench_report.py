@@ -45,3 +45,16 @@ def test_the_markdown_names_a_failed_section_and_the_load():
     assert "**failed:** `RuntimeError: exited 1: boom`" in text
     assert "taken under load" in text
     assert "## Native speed" in text and "not run" in text
+
+
+def test_a_scripts_list_of_runs_is_a_table_with_a_row_per_run():
+    result = {"benchmark": "refine", "median_ms": 67.25, "global_wand": {"ms": 3285},
+              "runs": [{"ms": 489.5, "region": "406x203"}, {"ms": 62, "bands": 1}]}
+    report = {"generated": "today", "machine": {"cpu": "cpu", "cores": 2, "memory_gib": 8, "chromium": "Chromium",
+                                                "node": "v20", "load_range": [0.5, 1.0], "under_load": False},
+              "sections": {"plugins": {"scripts": {"refine": {"result": result}}}}}
+    text = bench_report.markdown(report)
+    assert "| median_ms | 67.25 |" in text and "| global_wand.ms | 3285 |" in text
+    assert "| # | ms | region | bands |" in text
+    assert "| 0 | 489.5 | 406x203 | – |" in text and "| 1 | 62 | – | 1 |" in text
+    assert "runs[0]" not in text

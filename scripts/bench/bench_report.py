@@ -234,18 +234,28 @@ def _plugin_sections(plugins: dict) -> list[str]:
         if failure := _failed(section):
             lines += [failure, ""]
             continue
-        rows = [[key, _cell(value)] for key, value in _flatten(section["result"])]
-        lines += _table(["figure", "value"], rows)
+        figures, lists = [], []
+        for key, value in _flatten(section["result"]):
+            (lists if _is_records(value) else figures).append((key, value))
+        lines += _table(["figure", "value"], [[key, _cell(value)] for key, value in figures])
+        # A list of like records (a script's runs) reads as a table of its own, a row per record.
+        for key, records in lists:
+            columns = list(dict.fromkeys(column for record in records for column in record))
+            lines += [f"`{key}`:", ""]
+            lines += _table(["#"] + columns, [[index] + [_cell(record.get(column, "–")) for column in columns]
+                                              for index, record in enumerate(records)])
     return lines
 
 
+def _is_records(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
+
+
 def _flatten(value, prefix: str = ""):
+    """(dotted key, value) of a script's result: dicts opened up, lists of records left whole."""
     if isinstance(value, dict):
         for key, inner in value.items():
             yield from _flatten(inner, f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(value, list) and value and all(isinstance(item, (dict, list)) for item in value):
-        for index, inner in enumerate(value):
-            yield from _flatten(inner, f"{prefix}[{index}]")
     else:
         yield prefix, value
 
