@@ -157,15 +157,18 @@ def native_speed(ctx) -> dict:
                 copy = tmp / f"{name}-{index}.jpg"
                 shutil.copy(ctx.images[name], copy)
                 inputs.append(copy)
-            for run in range(1, ctx.args.runs + 1):
+            # Run 0 is a warm-up, not counted: what either tool does once after installing (compiling
+            # bytecode, rembg's numba kernels, Cutout's generated graphs) made rembg's first run 13× slower.
+            for run in range(0, ctx.args.runs + 1):
                 for tool in ("cutout", "rembg"):
                     outdir = tmp / f"out-{tool}"
                     outdir.mkdir(exist_ok=True)
                     command = (_cutout_command(inputs, outdir, "fast") if tool == "cutout"
                                else [python, BENCH / "rembg_batch.py", model, outdir, *inputs])
                     seconds, _ = _timed_process(command, env={**os.environ, "PYTHONPATH": str(ROOT / "py")})
-                    rows.append({"image": name, "run": run, "tool": tool, "images": batch, "seconds": seconds})
-                    log(f"native {name} run {run} {tool}: {batch / seconds:.2f} images/s")
+                    if run:
+                        rows.append({"image": name, "run": run, "tool": tool, "images": batch, "seconds": seconds})
+                    log(f"native {name} {f'run {run}' if run else 'warm-up'} {tool}: {batch / seconds:.2f} images/s")
     summary = {}
     for name in ("1024x1024", "12MP"):
         runs = defaultdict(dict)
@@ -177,17 +180,19 @@ def native_speed(ctx) -> dict:
             "rembg_images_per_s": bench_report.spread([run["rembg"] for run in runs.values()]),
             "throughput_ratio": bench_report.spread([run["cutout"] / run["rembg"] for run in runs.values()]),
         }
-    ratio = summary["12MP"]["throughput_ratio"]["median"]
+    ratios = {name: entry["throughput_ratio"]["median"] for name, entry in summary.items()}
     return {
         "method": (f"Fast model: the same u2netp.onnx ({model.name}) on both sides, rembg through "
                    "`new_session('u2net_custom', model_path=…)`. Each run is one process per tool over "
-                   f"{batch} copies of the image (start-up and model load included), alternating; throughput "
+                   f"{batch} copies of the image (start-up and model load included), alternating, after one "
+                   "uncounted warm-up run of each; throughput "
                    "= images ÷ wall time. Cutout also decontaminates edge colours (its default); rembg's "
                    "`remove` only applies the mask."),
         "rembg": rembg_version,
         "runs": rows,
         "summary": summary,
-        "goal": {"value": ratio, "target": "≥ 1.0 (12 MP, median)", "met": ratio >= 1.0},
+        "goals": {f"throughput cutout ÷ rembg, {name} (median)": {"value": ratio, "target": "≥ 1.0", "met": ratio >= 1.0}
+                  for name, ratio in ratios.items()},
     }
 
 

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "py"))
 
 from cutout.models import MODELS, graph_names  # noqa: E402
+from cutout.native import package_sources, sources_digest  # noqa: E402
 from cutout.vendor import fetch_all, is_cached, models_dir, sha256_of  # noqa: E402
 
 DIST = ROOT / "dist"
@@ -119,10 +120,6 @@ def copied_files() -> dict[str, Path]:
     return files
 
 
-def package_sources() -> list[Path]:
-    return sorted(path for path in PACKAGE.rglob("*.py") if "__pycache__" not in path.parts)
-
-
 def cutout_zip() -> bytes:
     """The browser's copy of the package, byte-identical for identical sources (fixed timestamps).
 
@@ -178,14 +175,12 @@ def write_python_snapshot(target: Path) -> None:
 
 def generate_graphs(folder: Path) -> None:
     """`python -m cutout.graphs`, skipped while the package sources are what they were last time."""
-    digest = hashlib.sha256()
-    for path in package_sources():
-        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
-    if folder.is_dir() and any(folder.iterdir()) and is_stamped("graphs", digest.hexdigest()):
+    digest = sources_digest()
+    if folder.is_dir() and any(folder.iterdir()) and is_stamped("graphs", digest):
         return
     shutil.rmtree(folder, ignore_errors=True)
     run_and_stamp([sys.executable, "-m", "cutout.graphs", str(folder)], "generating the graphs", "graphs",
-                  digest.hexdigest(), env={**os.environ, "PYTHONPATH": str(ROOT / "py")})
+                  digest, env={**os.environ, "PYTHONPATH": str(ROOT / "py")})
     log(f"graphs generated in {folder.relative_to(ROOT)}")
 
 

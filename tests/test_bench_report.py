@@ -58,3 +58,17 @@ def test_a_scripts_list_of_runs_is_a_table_with_a_row_per_run():
     assert "| # | ms | region | bands |" in text
     assert "| 0 | 489.5 | 406x203 | – |" in text and "| 1 | 62 | – | 1 |" in text
     assert "runs[0]" not in text
+
+
+def test_the_native_goal_is_shown_for_each_image():
+    spread = {"min": 1.0, "median": 1.0, "max": 1.0, "n": 1}
+    native = {"method": "m", "rembg": "2.0", "run": {"seconds": 1, "load_before": 0, "load_after": 0},
+              "summary": {"1024x1024": {"cutout_images_per_s": spread, "rembg_images_per_s": spread, "throughput_ratio": spread}},
+              "goals": {"throughput cutout ÷ rembg, 1024x1024 (median)": {"value": 0.93, "target": "≥ 1.0", "met": False},
+                        "throughput cutout ÷ rembg, 12MP (median)": {"value": 1.5, "target": "≥ 1.0", "met": True}}}
+    report = {"generated": "today", "machine": {"cpu": "cpu", "cores": 2, "memory_gib": 8, "chromium": "Chromium",
+                                                "node": "v20", "load_range": [0.5, 1.0], "under_load": False},
+              "sections": {"native_speed": native}}
+    text = bench_report.markdown(report)
+    assert ("Goals: throughput cutout ÷ rembg, 1024x1024 (median): 0.93 (target ≥ 1.0, missed); "
+            "throughput cutout ÷ rembg, 12MP (median): 1.50 (target ≥ 1.0, met)") in text

@@ -26,6 +26,11 @@ def models_dir() -> Path:
     return Path(os.environ.get("CUTOUT_MODELS") or Path.home() / ".cache" / "cutout" / "models")
 
 
+def graphs_dir() -> Path:
+    """Where the CLI keeps the generated graphs it built (`cutout.native.generated_graph`), a folder per version."""
+    return Path(os.environ.get("CUTOUT_GRAPHS") or Path.home() / ".cache" / "cutout" / "graphs")
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:

@@ -144,10 +144,12 @@ def _speed_section(section: dict | None) -> list[str]:
             lines.append("Cutout's stages (s, medians of the job result's `timings`; boot, model load and sessions overlap):")
             lines.append("")
             lines += _table(["job", *STAGE_COLUMNS], stage_rows)
-    goals = section["goals"]
-    lines.append("Goals: " + "; ".join(f"{name}: {_s(goal['value'])} (target {goal['target']}, "
-                                         f"{'met' if goal['met'] else 'missed'})" for name, goal in goals.items()))
-    return lines + [""]
+    return lines + _goals(section["goals"])
+
+
+def _goals(goals: dict) -> list[str]:
+    return ["Goals: " + "; ".join(f"{name}: {_s(goal['value'])} (target {goal['target']}, "
+                                  f"{'met' if goal['met'] else 'missed'})" for name, goal in goals.items()), ""]
 
 
 def _webgpu_section(section: dict | None) -> list[str]:
@@ -172,7 +174,8 @@ def _native_section(section: dict | None) -> list[str]:
     for image, entry in section["summary"].items():
         rows.append([image, _spread_cell(entry["cutout_images_per_s"], "/s", 3), _spread_cell(entry["rembg_images_per_s"], "/s", 3),
                      _spread_cell(entry["throughput_ratio"], "")])
-    return lines + _table(["image", "cutout", f"rembg {section['rembg']}", "throughput cutout ÷ rembg"], rows)
+    lines += _table(["image", "cutout", f"rembg {section['rembg']}", "throughput cutout ÷ rembg"], rows)
+    return lines + _goals(section["goals"])
 
 
 def _memory_section(sections: dict) -> list[str]:
