@@ -44,14 +44,7 @@ def build(tile: bool = False) -> onnx.ModelProto:
     index_zero, index_one = g.constant("index_zero", [0], INT64), g.constant("index_one", [1], INT64)
     band_sizes = g.op("Slice", g.op("Shape", "rgba", out="band_shape"), index_zero, g.constant("two", [2], INT64),
                       out="band_sizes")
-    # Channels first ([4, h, w]): a per-pixel value [1, ...] then broadcasts over whole runs of each
-    # channel, and a channel is one contiguous slice, where slicing a short last axis is slow in ORT.
-    # (Planes are cut from the [4, h, w] layout: a Slice straight after the Transpose is moved
-    # before it by ORT's optimiser, back onto the slow last axis.)
-    planes = g.op("Reshape", g.op("Transpose", g.op("Reshape", "rgba", g.constant("pixel_rows", [-1, 4], INT64),
-                                                    out="band_pixels"), perm=[1, 0], out="band_pixel_planes"),
-                  g.op("Concat", g.constant("four", [4], INT64), band_sizes, axis=0, out="band_planes_shape"),
-                  out="band_planes")
+    planes = edge.channel_planes(g, "rgba", band_sizes)
     band_weight = edge.coverage_weight(g, _channels(g, planes, 3, 4, "band_alpha_levels"), 0)
     width = g.op("Slice", band_sizes, index_one, g.constant("two", [2], INT64), out="band_width")
     by_pixel = g.constant("planes_by_pixel", [0, -1], INT64)  # [c, h, w] → [c, h·w]
@@ -72,10 +65,7 @@ def build(tile: bool = False) -> onnx.ModelProto:
         maps = g.op("Transpose", "maps", perm=[1, 0, 2], out="map_planes")
         foreground = edge.colours_from_maps(g, maps, rows, width, source_rgb, weight)
     else:
-        band_weight_layout = g.op("Reshape", band_weight, g.op("Concat", band_sizes, index_one, axis=0,
-                                                                out="band_weight_layout_shape"), out="band_weight_layout")
-        foreground = edge.foreground_colours(g, "rgba", band_weight_layout, band_sizes, width, source_rgb, weight,
-                                             (first, end))
+        foreground = edge.foreground_colours(g, planes, band_weight, band_sizes, width, source_rgb, weight, (first, end))
     backdrop_rgb, backdrop_opacity = _colour_and_opacity(g, "background", "backdrop")
     backdrop_column = g.op("Unsqueeze", backdrop_rgb, g.constant("last_axis", [-1], INT64), out="backdrop_column")
 
