@@ -108,13 +108,20 @@ const ORT_BUILDS = {
   wasm: { module: 'ort.wasm.bundle.min.mjs', wasm: 'ort-wasm-simd-threaded.wasm' },
 };
 
+const ortBuild = (backend) => ORT_BUILDS[backend === WEBGPU ? 'webgpu' : 'wasm'];
+
+/** The URL of the .wasm that the onnxruntime-web build for `backend` in `vendorUrl` instantiates. */
+export function ortWasmUrl(backend, vendorUrl) {
+  return new URL(ortBuild(backend).wasm, vendorUrl).href;
+}
+
 /** Imports the onnxruntime-web build for `backend` from `vendorUrl` and sets its environment (once per worker). */
 export async function loadOrt(backend, vendorUrl) {
-  const build = ORT_BUILDS[backend === WEBGPU ? 'webgpu' : 'wasm'];
+  const build = ortBuild(backend);
   const ort = await import(new URL(build.module, vendorUrl).href);
   ort.env.wasm.proxy = false; // already in a worker
   ort.env.wasm.numThreads = threadsFor(backend);
-  ort.env.wasm.wasmPaths = { wasm: new URL(build.wasm, vendorUrl).href };
+  ort.env.wasm.wasmPaths = { wasm: ortWasmUrl(backend, vendorUrl) };
   ort.env.logLevel = 'error';
   return ort;
 }

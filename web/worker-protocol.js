@@ -1,9 +1,12 @@
 // The page side of a job (docs/web-contract.md): one fresh module worker per job, terminated
 // when the job ends, and the retry on the next backend after a WebGPU failure (rule in backends.js).
 
-import { fallbackAfter, mayFallBack, rememberFailure, testSwitches } from './backends.js';
+import { WASM_MT, fallbackAfter, mayFallBack, ortWasmUrl, rememberFailure, testSwitches } from './backends.js';
+import { compiledModules } from './compiled-wasm.js';
 
 const WORKER_URL = new URL('./worker/worker.js', import.meta.url);
+const ORT_URL = new URL('./vendor/ort/', import.meta.url);
+const PYODIDE_WASM_URL = new URL('./vendor/pyodide/pyodide.asm.wasm', import.meta.url).href;
 const CANCELLED = { code: 'cancelled', message: 'the job was cancelled' };
 let workersCreated = 0;
 // A cutout worker prepared ahead of the next job (see prepareNextJob), or null.
@@ -15,13 +18,20 @@ function stateEventFor(failure) {
     : { type: 'state', state: 'failed', code: failure.code, message: failure.message };
 }
 
-function createWorker() {
+/**
+ * A fresh job worker for `backend` (WASM where a job names none). `send(message, transfer)` posts
+ * to it with the page's compiled Pyodide and ONNX Runtime (compiled-wasm.js) as `wasm`, messages
+ * in the order sent.
+ */
+function createWorker(backend = WASM_MT) {
   const id = `cutout-job-${++workersCreated}`;
   const worker = new Worker(WORKER_URL, { type: 'module', name: id });
   // `kind` stays null until the worker is given its job (a prepared worker may never get one).
   const record = { id, kind: null, created: Date.now(), terminated: null };
   globalThis.__cutoutWorkers?.push(record);
-  return { id, worker, record };
+  const wasm = compiledModules([PYODIDE_WASM_URL, ortWasmUrl(backend, ORT_URL)]);
+  const send = (message, transfer = []) => wasm.then((modules) => worker.postMessage({ ...message, wasm: modules }, transfer));
+  return { id, worker, record, send };
 }
 
 function terminate({ worker, record }) {
@@ -53,7 +63,7 @@ export function prepareNextJob({ model, backend }) {
   const setup = { model, backend, fail: testSwitches().fail };
   if (spare?.setup === setupOf(setup)) return spare.ready;
   dropPreparedJob();
-  const created = createWorker();
+  const created = createWorker(backend);
   const prepared = { ...created, setup: setupOf(setup) };
   prepared.ready = new Promise((resolve) => { prepared.reportReady = resolve; });
   created.worker.onmessage = ({ data }) => {
@@ -64,7 +74,7 @@ export function prepareNextJob({ model, backend }) {
     event.preventDefault();
     if (spare === prepared) dropPreparedJob();
   };
-  created.worker.postMessage({ type: 'prepare', kind: 'start', setup });
+  created.send({ type: 'prepare', kind: 'start', setup });
   spare = prepared;
   return prepared.ready;
 }
@@ -90,8 +100,8 @@ function takeSpare(kind, job) {
 export function runWorkerJob(kind, job, { transfer = [], onEvent = () => {} } = {}) {
   let stop = null;
   const done = new Promise((resolve, reject) => {
-    const running = takeSpare(kind, job) ?? createWorker();
-    const { id, worker, record } = running;
+    const running = takeSpare(kind, job) ?? createWorker(job.backend);
+    const { id, worker, record, send } = running;
     record.kind = kind;
 
     const settle = (outcome, value) => {
@@ -116,7 +126,7 @@ export function runWorkerJob(kind, job, { transfer = [], onEvent = () => {} } = 
       event.preventDefault();
       settle(reject, { code: 'error', message: `the job worker failed: ${event.message || 'it could not be loaded'}` });
     };
-    worker.postMessage({ type: kind, job }, transfer);
+    send({ type: kind, job }, transfer);
   });
   return { done, cancel: () => stop?.(CANCELLED) };
 }

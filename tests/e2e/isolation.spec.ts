@@ -51,7 +51,7 @@ test('three jobs in a row run in three distinct workers, each terminated afterwa
   await expect.poll(() => closed.size, { message: 'every job worker has closed' }).toBe(records.length);
 });
 
-test('a worker prepared ahead grows its ONNX Runtime heap before the job; a worker started with its job does not', async ({ page }) => {
+test('a worker prepared ahead grows its ONNX Runtime heap before the job; a worker started with its job does not; both instantiate the page\'s compiled WebAssembly', async ({ page }) => {
   await openApp(page);
   const input = photo('astronaut');
   await cutOut(page, input, 'fast'); // stores the model, which a prepared worker needs
@@ -65,9 +65,12 @@ test('a worker prepared ahead grows its ONNX Runtime heap before the job; a work
     const prepared = await run();
     dropPreparedJob();
     const unprepared = await run();
-    return [prepared, unprepared].map(({ preparedAhead, timings }) => ({ preparedAhead, reserved: timings['heap reserve'] ?? null }));
+    return [prepared, unprepared].map(({ preparedAhead, timings, wasmFromPage }) =>
+      ({ preparedAhead, reserved: timings['heap reserve'] ?? null, wasmFromPage: [...wasmFromPage].sort() }));
   }, readFileSync(input.path).toString('base64'));
   expect(timings[0].preparedAhead).toBe(true);
   expect(timings[0].reserved, 'seconds the prepared worker spent growing its heap').toBeGreaterThan(0);
-  expect(timings[1]).toEqual({ preparedAhead: false, reserved: null });
+  expect(timings[1]).toMatchObject({ preparedAhead: false, reserved: null });
+  // Compiled once by the page, so that what V8 optimised in one job's worker stays optimised for the next.
+  for (const { wasmFromPage } of timings) expect(wasmFromPage).toEqual(['ort-wasm-simd-threaded.wasm', 'pyodide.asm.wasm']);
 });

@@ -4,6 +4,7 @@
 // web/worker-protocol.js); the worker still runs exactly one job.
 
 import { loadOrt, threadsFor } from '../backends.js';
+import { instantiatedFromPage } from '../compiled-wasm.js';
 import { createBridge, seconds } from './bridge.js';
 import { bootPython } from './python.js';
 
@@ -77,6 +78,7 @@ export async function runCutoutJob(job, post, prepared = null) {
   const result = {
     png: png.buffer, source: source.buffer, mask: mask.buffer, pixels: pixels.buffer, width, height, notices,
     backend: bridge.backend, threads: bridge.threads, deflatedBeside: bridge.deflatesBeside, preparedAhead,
+    wasmFromPage: instantiatedFromPage(),
     // `total` is what the person waited: from the job's arrival. `prepared` is how long before it
     // this worker started preparing (0 for a worker started with the job).
     timings: { ...bridge.timings, ...timings, total: seconds(received), prepared: Math.round(received - preparation.started) / 1000 },

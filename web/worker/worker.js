@@ -2,11 +2,13 @@
 // (web/worker-protocol.js). The job message names the job kind and carries its input; a worker the
 // page prepares ahead of a cutout job gets a `prepare` message first.
 //
-// Messages: in  [{ type: 'prepare', kind, setup }] then { type: <job kind>, job: {...} }
+// Messages: in  [{ type: 'prepare', kind, setup }] then { type: <job kind>, job: {...} }, each with
+//                `wasm`: the page's compiled modules by URL (web/compiled-wasm.js)
 //                (kinds and their inputs: docs/web-contract.md)
 //           out [{ type: 'prepared', ok }] { type: 'event', event } … then { type: 'result', result }
 //               or { type: 'error', error: { code, message } }
 
+import { instantiateCompiled } from '../compiled-wasm.js';
 import { prepareCutoutJob, runCutoutJob } from './cutout-job.js';
 import { runExportJob } from './export-job.js';
 import { failureOf } from './python.js';
@@ -28,6 +30,7 @@ let prepared = null;
 // Set before anything is awaited: a message arriving before the handler exists is lost.
 self.onmessage = async ({ data }) => {
   try {
+    if (!prepared) instantiateCompiled(data.wasm ?? {}); // the first message, before anything loads
     if (data.type === 'prepare') {
       if (prepared || !PREPARATIONS[data.kind]) throw new Error(`a worker cannot prepare a “${data.kind}” job`);
       prepared = { kind: data.kind, preparation: PREPARATIONS[data.kind](data.setup, { ahead: true }) };
