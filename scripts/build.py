@@ -21,12 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "py"))
 
 from cutout.models import MODELS, graph_names  # noqa: E402
-from cutout.native import package_sources, sources_digest  # noqa: E402
+from cutout.native import PACKAGE, package_sources, sources_digest  # noqa: E402
 from cutout.vendor import fetch_all, is_cached, models_dir, sha256_of  # noqa: E402
 
 DIST = ROOT / "dist"
 WEB = ROOT / "web"
-PACKAGE = ROOT / "py" / "cutout"
 NODE_MODULES = ROOT / "node_modules"
 STAMPS = ROOT / "build"
 

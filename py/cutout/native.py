@@ -8,6 +8,7 @@ process, a fifth of a three-picture batch at 1024².
 
 import asyncio
 import ctypes
+import functools
 import hashlib
 import os
 import platform
@@ -61,11 +62,17 @@ def sources_digest() -> str:
     return digest.hexdigest()
 
 
+@functools.cache
+def _graphs_version() -> str:
+    """This process's sources' digest, read once: every session of a run asks for it."""
+    return sources_digest()[:16]
+
+
 def generated_graph(name: str) -> str | bytes:
     """The generated graph `name`: the path of its file in the cache of these sources' graphs,
     written on first use (each file atomically, so processes starting together never read half a
     file); its bytes where the cache cannot be written."""
-    folder = graphs_dir() / sources_digest()[:16]
+    folder = graphs_dir() / _graphs_version()
     if (folder / name).is_file():
         return str(folder / name)
     from .graphs import build_all, serialise
