@@ -1,9 +1,11 @@
 // WebAssembly compiled once per page and handed to every job worker. V8 shares a module's code
 // between the workers it is posted to, so what it optimised while one job ran (ONNX Runtime's
 // kernels, Python's zlib) is optimised from the first run of the next. A worker that compiles its
-// own copy starts every job on baseline code and optimises it again on the job's own cores: a
-// 12 MP photo's tiles composed in 0.85–0.98 s with optimised code from the start (a V8 flag no
-// page can set), in up to 2 s otherwise.
+// own copy starts every job on baseline code and optimises it again on the job's own cores: the
+// first 12 MP job of a page ran about 1 s faster with the page's modules. (Later jobs still vary,
+// baseline code turned off or not: a 12 MP photo's tiles compose in 0.85 s, or in 1.6–1.8 s for
+// minutes at a time. ONNX Runtime on two threads in Node does the same, 0.77 s or 1.7 s for those
+// tiles, while one thread stays at 1.15 s: the spread comes with two threads on this machine.)
 
 const compiled = new Map(); // URL → Promise<WebAssembly.Module | null>, in the page
 const fromPage = []; // file names instantiated from the page's modules, in a worker
