@@ -9,6 +9,7 @@
 
 const compiled = new Map(); // URL → Promise<WebAssembly.Module | null>, in the page
 const fromPage = []; // file names instantiated from the page's modules, in a worker
+let given = {}; // the page's modules by URL, in a worker (for the workers it starts in turn)
 
 /**
  * The page side: `{ url: WebAssembly.Module }` for `urls`, each compiled on first use. A URL that
@@ -28,6 +29,7 @@ export async function compiledModules(urls) {
  * WebAssembly.instantiateStreaming; ONNX Runtime's threads get the module from it).
  */
 export function instantiateCompiled(modules) {
+  given = modules;
   const streaming = WebAssembly.instantiateStreaming;
   WebAssembly.instantiateStreaming = async (source, imports) => {
     const response = await source;
@@ -37,6 +39,11 @@ export function instantiateCompiled(modules) {
     fromPage.push(new URL(response.url).pathname.split('/').pop());
     return { module, instance: await WebAssembly.instantiate(module, imports) };
   };
+}
+
+/** The worker side: the page's modules, as `instantiateCompiled` was given them. */
+export function pageModules() {
+  return given;
 }
 
 /** The worker side: the file names of the .wasm this worker instantiated from the page's modules. */

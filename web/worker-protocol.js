@@ -1,7 +1,7 @@
 // The page side of a job (docs/web-contract.md): one fresh module worker per job, terminated
 // when the job ends, and the retry on the next backend after a WebGPU failure (rule in backends.js).
 
-import { WASM_MT, fallbackAfter, mayFallBack, ortWasmUrl, rememberFailure, testSwitches } from './backends.js';
+import { WASM_MT, WASM_ST, fallbackAfter, mayFallBack, ortWasmUrl, rememberFailure, testSwitches } from './backends.js';
 import { compiledModules } from './compiled-wasm.js';
 
 const WORKER_URL = new URL('./worker/worker.js', import.meta.url);
@@ -29,7 +29,9 @@ function createWorker(backend = WASM_MT) {
   // `kind` stays null until the worker is given its job (a prepared worker may never get one).
   const record = { id, kind: null, created: Date.now(), terminated: null };
   globalThis.__cutoutWorkers?.push(record);
-  const wasm = compiledModules([PYODIDE_WASM_URL, ortWasmUrl(backend, ORT_URL)]);
+  // The job's ONNX Runtime, and the WASM build its graph helpers run (bridge.js) where that differs.
+  const ortUrls = [...new Set([ortWasmUrl(backend, ORT_URL), ortWasmUrl(WASM_ST, ORT_URL)])];
+  const wasm = compiledModules([PYODIDE_WASM_URL, ...ortUrls]);
   const send = (message, transfer = []) => wasm.then((modules) => worker.postMessage({ ...message, wasm: modules }, transfer));
   return { id, worker, record, send };
 }

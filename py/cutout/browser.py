@@ -6,6 +6,8 @@ sessions and the browser's image decoders. Buffers go to JavaScript as proxies t
 in place; results come back as bytes, copied once.
 """
 
+from collections import deque
+
 from pyodide.ffi import JsException, to_js
 
 from .batch import BatchItem, zip_results
@@ -24,8 +26,13 @@ BROWSER_FILES = {model.file: model.in_browser.file for model in MODELS.values()}
 
 async def _call(function, *args):
     """Await a bridge function; a JavaScript error with a cutout.errors `code` becomes that CutoutError."""
+    return await _settled(function(*args))
+
+
+async def _settled(promise):
+    """Await a bridge function's promise, as `_call` does."""
     try:
-        return await function(*args)
+        return await promise
     except JsException as error:
         kind = ERRORS_BY_CODE.get(getattr(error, "code", None))
         if kind is None:
@@ -42,16 +49,35 @@ class BridgeRuntime:
         self._bridge = bridge
 
     async def run(self, graph: str, feeds: dict[str, Tensor], outputs: list[str]) -> dict[str, Tensor]:
-        specs = to_js([[name, tensor.dtype, list(tensor.shape)] for name, tensor in feeds.items()])
-        buffers = [tensor.data for tensor in feeds.values()]
-        results = await _call(self._bridge.run, BROWSER_FILES.get(graph, graph), specs, to_js(outputs), *buffers)
-        return {name: Tensor(result.dtype, tuple(result.dims), result.data.to_bytes())
-                for name, result in zip(outputs, results)}
+        return _tensors(outputs, await _call(self._bridge.run, *_arguments(graph, feeds, outputs)))
 
     async def run_each(self, graph: str, feeds, outputs: list[str]):
-        # An onnxruntime-web session takes one run at a time; it spreads each over its own threads.
+        """Where the bridge runs `graph` on graph helpers, up to two runs per helper are started
+        before a result is awaited, so that none waits for the job worker to hand it the next (the
+        feeds are copied when a run starts); the results still come in order."""
+        helpers = self._bridge.spreadsFor(BROWSER_FILES.get(graph, graph))
+        if not helpers:
+            for feed in feeds:
+                yield await self.run(graph, feed, outputs)
+            return
+        started = deque()
         for feed in feeds:
-            yield await self.run(graph, feed, outputs)
+            started.append(self._bridge.spread(*_arguments(graph, feed, outputs)))
+            if len(started) > 2 * helpers:
+                yield _tensors(outputs, await _settled(started.popleft()))
+        while started:
+            yield _tensors(outputs, await _settled(started.popleft()))
+
+
+def _arguments(graph: str, feeds: dict[str, Tensor], outputs: list[str]) -> list:
+    """A bridge run's arguments: file, [[name, dtype, dims]…], output names, then one buffer per feed."""
+    specs = to_js([[name, tensor.dtype, list(tensor.shape)] for name, tensor in feeds.items()])
+    return [BROWSER_FILES.get(graph, graph), specs, to_js(outputs), *(tensor.data for tensor in feeds.values())]
+
+
+def _tensors(outputs: list[str], results) -> dict[str, Tensor]:
+    return {name: Tensor(result.dtype, tuple(result.dims), result.data.to_bytes())
+            for name, result in zip(outputs, results)}
 
 
 class BridgeDeflater:

@@ -12,9 +12,17 @@ test('three jobs in a row run in three distinct workers, each terminated afterwa
   // Seen by the browser itself, independently of what the page reports about its workers.
   const started: Worker[] = [];
   const closed = new Set<Worker>();
+  // The graph helpers each job worker starts (worker/graph-helper.js), which go with it.
+  const helpers: Worker[] = [];
+  const closedHelpers = new Set<Worker>();
   page.on('worker', (worker) => {
     // ONNX Runtime's thread workers are reported too; a job worker runs worker/worker.js.
-    if (!new URL(worker.url()).pathname.endsWith('/worker/worker.js')) return;
+    const path = new URL(worker.url()).pathname;
+    if (path.endsWith('/worker/graph-helper.js')) {
+      helpers.push(worker);
+      worker.on('close', () => closedHelpers.add(worker));
+    }
+    if (!path.endsWith('/worker/worker.js')) return;
     started.push(worker);
     worker.on('close', () => closed.add(worker));
   });
@@ -49,6 +57,10 @@ test('three jobs in a row run in three distinct workers, each terminated afterwa
   const records = await workerRecords(page);
   expect(started).toHaveLength(records.length);
   await expect.poll(() => closed.size, { message: 'every job worker has closed' }).toBe(records.length);
+  // One helper per thread of these wasm-mt jobs (bridge.js: at most 4), started by each job worker as it prepares.
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  expect(helpers).toHaveLength(records.length * (cores > 1 ? Math.min(cores, 4) : 0));
+  await expect.poll(() => closedHelpers.size, { message: 'every graph helper has closed with its job worker' }).toBe(helpers.length);
 });
 
 test('a worker prepared ahead grows its ONNX Runtime heap before the job; a worker started with its job does not; both instantiate the page\'s compiled WebAssembly', async ({ page }) => {

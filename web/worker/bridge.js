@@ -10,6 +10,7 @@ import { WASM_MT, WASM_ST, WEBGPU, sessionOptions, simulateFailure, threadsFor }
 import * as modelStore from '../model-store.js';
 import { decoderFor, straightPixels, withProfile } from './decoders.js';
 import { startDeflate } from './deflate.js';
+import { startGraphHelpers } from './graph-helpers.js';
 
 // 'default' colour conversion: an embedded ICC profile is converted to sRGB, as cutout.decode does natively.
 const DECODE_OPTIONS = { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'default' };
@@ -17,6 +18,13 @@ const DECODE_OPTIONS = { imageOrientation: 'from-image', premultiplyAlpha: 'none
 const HEAP_GRAPH = 'heap.onnx';
 // ONNX Runtime wants a typed array of the tensor's element type.
 const TYPED_ARRAYS = { uint8: Uint8Array, float32: Float32Array, float16: Uint16Array, int64: BigInt64Array };
+// Graph helpers beside a job (graph-helpers.js): one per thread the job's ONNX Runtime would use,
+// up to this many (each holds its own runtime and the tiles it works on).
+const MAX_GRAPH_HELPERS = 4;
+// The graphs whose runs go to the helpers, and the heap each helper grows before its first run
+// (what a compose tile of job.py's TILE_PIXELS takes).
+const SPREAD_GRAPHS = ['compose-tile.onnx'];
+const HELPER_HEAP_BYTES = 96 * 2 ** 20;
 
 function coded(code, message) {
   return Object.assign(new Error(message), { code });
@@ -79,11 +87,34 @@ async function resize(data, width, height, newWidth, newHeight) {
   }
 }
 
-function typedView(dtype, bytes) {
+export function typedView(dtype, bytes) {
   const Type = TYPED_ARRAYS[dtype];
   // A typed view needs an aligned offset: Python's buffers are, a slice of one may not be.
   const aligned = bytes.byteOffset % Type.BYTES_PER_ELEMENT === 0 ? bytes : bytes.slice();
   return new Type(aligned.buffer, aligned.byteOffset, aligned.byteLength / Type.BYTES_PER_ELEMENT);
+}
+
+/** Grows the heap of `ort` (running on `backend`) to at least `bytes` by running the heap graph once. */
+export async function growHeap(ort, backend, bytes) {
+  const heap = await ort.InferenceSession.create(await fetchGraph(HEAP_GRAPH), sessionOptions(backend));
+  try {
+    await heap.run({ floats: new ort.Tensor('int64', BigInt64Array.of(BigInt(bytes / 4)), [1]) });
+  } finally {
+    await heap.release();
+  }
+}
+
+/** The bytes of the generated graph `file` (build.py writes them to graphs/). */
+export async function fetchGraph(file) {
+  const graphUnavailable = (why) => coded('model-unavailable', `the graph ${file} could not be loaded (${why})`);
+  let response;
+  try {
+    response = await fetch(new URL(`../graphs/${file}`, import.meta.url));
+  } catch (error) {
+    throw graphUnavailable(error.message);
+  }
+  if (!response.ok) throw graphUnavailable(`HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 /**
@@ -102,6 +133,10 @@ export function createBridge({ ort, backend, model, graphs = [], fail, report })
   // (And only where a worker can start one of its own and has CompressionStream.)
   const deflatesBeside = (navigator.hardwareConcurrency || 1) > threadsFor(graphBackend)
     && typeof Worker === 'function' && typeof CompressionStream === 'function';
+  // Only beside a multi-threaded runtime: the helpers' single-threaded one takes its place.
+  const helperCount = graphBackend === WASM_MT ? Math.min(threadsFor(WASM_MT), MAX_GRAPH_HELPERS) : 0;
+  let graphHelpers = null; // started by prepare(), kept where every one of them started
+  let helping = false;
   const sessions = new Map(); // file name → Promise<{ session, runsOn }>
   const timings = {};
   let state = 'preparing';
@@ -127,15 +162,7 @@ export function createBridge({ ort, backend, model, graphs = [], fail, report })
       timings['model-load'] = seconds(started);
       return bytes;
     }
-    const graphUnavailable = (why) => coded('model-unavailable', `the graph ${file} could not be loaded (${why})`);
-    let response;
-    try {
-      response = await fetch(new URL(`../graphs/${file}`, import.meta.url));
-    } catch (error) {
-      throw graphUnavailable(error.message);
-    }
-    if (!response.ok) throw graphUnavailable(`HTTP ${response.status}`);
-    return new Uint8Array(await response.arrayBuffer());
+    return fetchGraph(file);
   }
 
   let firstCreation = null;
@@ -176,7 +203,13 @@ export function createBridge({ ort, backend, model, graphs = [], fail, report })
     /** Starts loading the model and creating every session the job needs; rejects on the first failure. */
     async prepare() {
       const started = performance.now();
-      await Promise.all((await files).all.map(session));
+      graphHelpers = helperCount ? startGraphHelpers(helperCount, SPREAD_GRAPHS, HELPER_HEAP_BYTES, fail) : null;
+      // A job whose helpers could not start runs its tiles on its own runtime, as without them.
+      const helpersStarted = graphHelpers?.ready.then((started) => {
+        helping = started;
+        if (!started) graphHelpers.terminate();
+      });
+      await Promise.all([...(await files).all.map(session), helpersStarted]);
       timings.sessions = seconds(started);
     },
 
@@ -191,12 +224,7 @@ export function createBridge({ ort, backend, model, graphs = [], fail, report })
       if (backend === WEBGPU) return;
       const started = performance.now();
       const { inferenceHeap } = (await modelStore.models())[model];
-      const heap = await ort.InferenceSession.create(await load(HEAP_GRAPH), sessionOptions(graphBackend));
-      try {
-        await heap.run({ floats: new ort.Tensor('int64', BigInt64Array.of(BigInt(inferenceHeap / 4)), [1]) });
-      } finally {
-        await heap.release();
-      }
+      await growHeap(ort, graphBackend, inferenceHeap);
       timings['heap reserve'] = seconds(started);
     },
 
@@ -210,6 +238,24 @@ export function createBridge({ ort, backend, model, graphs = [], fail, report })
     decode,
     resize,
     deflater: () => startDeflate(fail),
+
+    /** How many graph helpers run this job's compose tiles (0: its own runtime runs them). */
+    get graphHelpers() {
+      return helping ? helperCount : 0;
+    },
+
+    /** How many runs of graph `file` `spread` runs at once (0: not offered, its runs go through `run`). */
+    spreadsFor: (file) => (helping && SPREAD_GRAPHS.includes(file) ? helperCount : 0),
+
+    /** As `run`, on the graph helpers in turn: for runs that do not depend on each other. */
+    async spread(file, specs, outputNames, ...buffers) {
+      try {
+        simulateFailure(fail, graphBackend, 'run');
+        return await graphHelpers.run(file, specs, outputNames, buffers);
+      } catch (error) {
+        throw coded('backend-failure', `${WASM_ST} failed running ${file} beside the job: ${error.message}`);
+      }
+    },
 
     /** specs: [[name, dtype, dims]…] with one buffer per spec; returns [{ dtype, dims, data }] in `outputNames` order. */
     async run(file, specs, outputNames, ...buffers) {

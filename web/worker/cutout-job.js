@@ -77,7 +77,7 @@ export async function runCutoutJob(job, post, prepared = null) {
   const { png, source, mask, pixels, width, height, notices, timings } = output;
   const result = {
     png: png.buffer, source: source.buffer, mask: mask.buffer, pixels: pixels.buffer, width, height, notices,
-    backend: bridge.backend, threads: bridge.threads, deflatedBeside: bridge.deflatesBeside, preparedAhead,
+    backend: bridge.backend, threads: bridge.threads, deflatedBeside: bridge.deflatesBeside, graphHelpers: bridge.graphHelpers, preparedAhead,
     wasmFromPage: instantiatedFromPage(),
     // `total` is what the person waited: from the job's arrival. `prepared` is how long before it
     // this worker started preparing (0 for a worker started with the job).
