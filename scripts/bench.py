@@ -107,7 +107,8 @@ def browser_speed(ctx) -> dict:
                    "to the PNG, image bytes already in memory. Cutout filters the PNG's rows (Up) and deflates them "
                    "in a worker beside the job where ONNX Runtime's threads leave a core free (here wasm-st; the "
                    "browser's CompressionStream, zlib level 6), otherwise in the job worker (Python's zlib, level 1): "
-                   "`deflatedBeside` in each result, and the PNG column."),
+                   "`deflatedBeside` in each result, and the PNG column. A wasm-mt job composes its tiles in one "
+                   "graph helper per thread (single-threaded ONNX Runtime each, side by side): `graphHelpers`."),
         "imgly": {**versions, "threads": THREADS, "config": {"model": "medium", "proxyToWorker": True}},
         "results": raw["results"],
         "summary": summary,

@@ -30,6 +30,7 @@ async function cutoutJob({ image, model, backend, prepared }) {
     backend: result.backend,
     threads: result.threads,
     deflatedBeside: result.deflatedBeside,
+    graphHelpers: result.graphHelpers,
     preparedAhead: result.preparedAhead,
     width: result.width,
     height: result.height,
