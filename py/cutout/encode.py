@@ -1,10 +1,10 @@
 """Encoding with straight alpha, and a decode-back check before anything is handed out.
 
 A PNG's container is pure standard library (zlib, struct), so the browser worker writes it with the
-same code; its pixel data, rows turned into filtered scanlines by the scanlines graph, goes through
-a `Deflater` while the job composes: natively zlib in pieces on every core (`ZlibDeflater`), in the
-browser a job's cutout goes to the browser's own CompressionStream in a worker beside the job's
-where a core is free. JPEG and WebP come from an `Encoder` (Pillow natively, jSquash in the
+same code; its pixel data, rows turned into filtered scanlines (a job's by the compose-tile graph
+with each tile, anything else's by the scanlines graph), goes through a `Deflater` while the job
+composes: natively zlib in pieces on every core (`ZlibDeflater`), in the browser a job's cutout goes
+to the browser's own CompressionStream in a worker beside the job's where a core is free. JPEG and WebP come from an `Encoder` (Pillow natively, jSquash in the
 browser) and are checked by decoding them back with the job's `Decoder`.
 """
 
@@ -123,20 +123,37 @@ class PngWriter:
         # calling thread (Pyodide's zlib), the deflating too, which a job counts as encoding, not composing.
         self.writing_seconds = 0.0
 
-    async def add_rows(self, pixels) -> None:
-        """Whole rows of straight RGBA, the next ones of the picture."""
+    def _rows_of(self, pixels) -> tuple[memoryview, int]:
         stride = self.width * 4
         view = memoryview(pixels).cast("B")
         rows = len(view) // stride
         if rows * stride != len(view) or self._rows + rows > self.height:
             raise ValueError(f"{len(view)} bytes are not whole rows of what is left of a {self.width}×{self.height} PNG")
-        started = time.perf_counter()
-        for _, run, above in _runs_of_rows(view, stride, self._above):
-            self._deflater.write(await _scanlines(self._runtime, run, self.width, above))
+        return view, rows
+
+    def _added(self, view: memoryview, rows: int, started: float) -> None:
         if rows:
-            self._above = bytes(view[(rows - 1) * stride:])
+            self._above = bytes(view[(rows - 1) * self.width * 4:])
         self._rows += rows
         self.writing_seconds += time.perf_counter() - started
+
+    async def add_rows(self, pixels) -> None:
+        """Whole rows of straight RGBA, the next ones of the picture."""
+        view, rows = self._rows_of(pixels)
+        started = time.perf_counter()
+        for _, run, above in _runs_of_rows(view, self.width * 4, self._above):
+            self._deflater.write(await _scanlines(self._runtime, run, self.width, above))
+        self._added(view, rows, started)
+
+    def add_scanlines(self, pixels, scanlines) -> None:
+        """The next whole rows of straight RGBA with their scanlines, made already (compose-tile
+        filters its rows itself, against the row above them as `add_rows` would)."""
+        view, rows = self._rows_of(pixels)
+        if len(scanlines) != rows * (self.width * 4 + 1):
+            raise ValueError(f"{len(scanlines)} bytes are not the scanlines of {rows} rows {self.width} pixels wide")
+        started = time.perf_counter()
+        self._deflater.write(scanlines)
+        self._added(view, rows, started)
 
     def file(self, zlib_stream: bytes) -> bytes:
         """The PNG, given the deflater's stream of every row."""

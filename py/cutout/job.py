@@ -40,7 +40,8 @@ BAND_PIXELS = 2_000_000
 # context rows (the whole picture's maps are given): small enough that a tile's intermediates stay
 # in the processor's caches, large enough that the cost of a graph run stays small. 12 MP of
 # compose-tile runs in headless Chromium (2 threads): 1.29–1.43 s in tiles of 128–250 k pixels,
-# 1.37–2.70 s in tiles of 500 k; the app's compose stage, 1.84–2.12 s against 1.85–2.20 s.
+# 1.37–2.70 s in tiles of 500 k; the app's compose stage, 1.84–2.12 s against 1.85–2.20 s. On one
+# thread, as the browser's graph helpers run them, tiles of 16 and of 62 rows of 12 MP took the same (Node).
 TILE_PIXELS = 250_000
 TRANSPARENT = (0, 0, 0, 0)
 
@@ -154,20 +155,22 @@ async def _compose(runtime: Runtime, graphs: dict[str, str], image: RGBAImage, a
 
     def tile_feeds():
         for top, rows in _row_runs(height, max(1, TILE_PIXELS // width)):
-            first, end = edges.map_rows(top, rows, block, map_rows)
-            yield {**rows_of(top, rows), **tile_settings,
+            # Each tile but the first composes the row above it again, to filter its first row against.
+            context = 1 if top else 0
+            first, end = edges.map_rows(top - context, rows + context, block, map_rows)
+            yield {**rows_of(top - context, rows + context), **tile_settings,
                    "maps": Tensor("float32", (end - first, edges.MAP_COUNT, map_columns),
                                   map_bytes[first * map_row_bytes:end * map_row_bytes]),
-                   "top": int64_vector([top - first * block])}
+                   "top": int64_vector([top - context - first * block]), "context": int64_vector([context])}
 
     # Allocated once and filled in place: growing it tile by tile reallocated and copied it as it grew.
     composed = bytearray(len(image.data))
     filled = 0
-    async for out in runtime.run_each(graphs["compose-tile"], tile_feeds(), ["rgba_out"]):
+    async for out in runtime.run_each(graphs["compose-tile"], tile_feeds(), ["rgba_out", "scanlines"]):
         tile = memoryview(out["rgba_out"].data).cast("B")
         composed[filled:filled + len(tile)] = tile
         filled += len(tile)
-        await png.add_rows(tile)
+        png.add_scanlines(tile, out["scanlines"].data)
     return RGBAImage(width, height, composed)
 
 

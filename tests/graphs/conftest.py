@@ -15,14 +15,14 @@ def graphs():
 
 @pytest.fixture(scope="session")
 def run_graph(graphs):
-    """run_graph(file_name, **feeds) → the graph's only output, computed by onnxruntime on the CPU."""
+    """run_graph(file_name, **feeds) → the graph's output (a tuple where it has several), computed by onnxruntime on the CPU."""
     sessions = {}
 
     def run(file_name, **feeds):
         if file_name not in sessions:
             sessions[file_name] = ort.InferenceSession(serialise(graphs[file_name]), providers=["CPUExecutionProvider"])
-        (output,) = sessions[file_name].run(None, feeds)
-        return output
+        outputs = sessions[file_name].run(None, feeds)
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
     return run
 

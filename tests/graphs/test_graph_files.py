@@ -37,8 +37,9 @@ SIGNATURES = {
     "estimate.onnx": ([("low", FLOAT, ["m", "n", 4]), ("radii", INT64, [4])], [("maps", FLOAT, ["m", 8, "n"])]),
     "compose-tile.onnx": (
         [("rgba", UINT8, ["h", "w", 4]), ("alpha", FLOAT, ["h", "w"]), ("background", UINT8, [4]),
-         ("maps", FLOAT, ["m", 8, "n"]), ("top", INT64, [1]), ("block", INT64, [1]), ("decontamination", FLOAT, [])],
-        [("rgba_out", UINT8, ["h", "w", 4])],
+         ("maps", FLOAT, ["m", 8, "n"]), ("top", INT64, [1]), ("block", INT64, [1]), ("decontamination", FLOAT, []),
+         ("context", INT64, [1])],
+        [("rgba_out", UINT8, ["tile_h", "w", 4]), ("scanlines", UINT8, ["tile_h", "line"])],
     ),
     "flatten.onnx": (
         [("rgba", UINT8, ["h", "w", 4]), ("backdrop", UINT8, ["bh", "bw", 4])],

@@ -1,11 +1,11 @@
-"""The job's edge graphs: block means in bands (blocks), the picture's maps (estimate), tiles of rows (compose-tile)."""
+"""The job's edge graphs: block means in bands (blocks), the picture's maps (estimate), tiles of rows with their scanlines (compose-tile)."""
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cutout import edges
-from cutout.graphs import blocks, compose, estimate
+from cutout.graphs import blocks, compose, estimate, scanlines
 
 from .samples import image_sizes, noise_rgba, seeds
 from .test_compose_graph import TRANSPARENT, noise_alpha, run_compose, soft_disc
@@ -21,14 +21,22 @@ def block_means(run_graph, rgba, alpha, block, rows_per_band):
 
 
 def tiled(run_graph, rgba, alpha, maps, block, rows_per_tile, background=TRANSPARENT):
-    """Composes tile by tile the way the job does: each tile gets only the map rows it reaches."""
+    """Composes tile by tile the way the job does: each tile gets only the map rows it reaches, and
+    all but the first the row above them as context. Checks each tile's scanlines on the way."""
     out = []
     for top in range(0, rgba.shape[0], rows_per_tile):
         rows = min(rows_per_tile, rgba.shape[0] - top)
-        first, end = edges.map_rows(top, rows, block, maps.shape[0])
-        out.append(run_graph("compose-tile.onnx", rgba=rgba[top:top + rows], alpha=alpha[top:top + rows],
-                             background=np.array(background, dtype=np.uint8), maps=maps[first:end],
-                             top=np.array([top - first * block]), block=np.array([block]), decontamination=DECONTAMINATE))
+        context = 1 if top else 0
+        start = top - context
+        first, end = edges.map_rows(start, rows + context, block, maps.shape[0])
+        tile, lines = run_graph("compose-tile.onnx", rgba=rgba[start:top + rows], alpha=alpha[start:top + rows],
+                                background=np.array(background, dtype=np.uint8), maps=maps[first:end],
+                                top=np.array([start - first * block]), block=np.array([block]),
+                                decontamination=DECONTAMINATE, context=np.array([context]))
+        assert tile.shape == (rows, rgba.shape[1], 4)
+        above = out[-1][-1] if out else np.zeros((rgba.shape[1], 4), dtype=np.uint8)
+        np.testing.assert_array_equal(lines, scanlines.reference(tile, above))
+        out.append(tile)
     return np.concatenate(out)
 
 

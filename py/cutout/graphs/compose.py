@@ -12,8 +12,13 @@
 `build(tile=True)` is compose-tile.onnx, what a job runs: instead of `margins` and `radii` it takes
 
     maps             float32 [m, 8, n]   the picture's estimated maps (`estimate`), or the rows of them the tile reaches
-    top              int64   [1]         the tile's first row, counted from the first of those map rows
-    rgba_out         uint8   [h, w, 4]   every row of the tile
+    top              int64   [1]         the first row given, counted from the first of those map rows
+    context          int64   [1]         0, or 1 where the first row given is the row above the tile's own
+    rgba_out         uint8   [h - context, w, 4]    the tile's own rows
+    scanlines        uint8   [h - context, 1 + 4w]  those rows as the PNG stores them (`scanlines`), filtered
+                                                    against the context row composed (zeros without one)
+
+so that tiles composed side by side each come with their scanlines, none waiting for the one before.
 
 Soft-edge colours come from their neighbourhood (`edge`): a band gives the whole picture's answer
 for its own rows when it starts on a whole block and `margins` carry `cutout.edges.context_rows`
@@ -26,7 +31,7 @@ import numpy as np
 import onnx
 
 from ..edges import RADII_AT_REFERENCE
-from . import edge
+from . import edge, scanlines
 from .builder import FLOAT, INT64, UINT8, GraphBuilder
 from .edge import _channels
 
@@ -88,21 +93,39 @@ def build(tile: bool = False) -> onnx.ModelProto:
     pixels = g.op("Transpose", g.op("Cast", in_range, to=UINT8, out="rgba_planes"), perm=[1, 0], out="rgba_pixels")
     core_shape = g.op("Concat", g.op("Sub", end, first, out="core_rows"), width, g.constant("four", [4], INT64), axis=0,
                       out="core_shape")
-    g.op("Reshape", pixels, core_shape, out="rgba_out")
+    if tile:
+        _tile_and_scanlines(g, g.op("Reshape", pixels, core_shape, out="composed_rows"), end, width)
+    else:
+        g.op("Reshape", pixels, core_shape, out="rgba_out")
     pixel_inputs = [("rgba", UINT8, ["h", "w", 4]), ("alpha", FLOAT, ["h", "w"]), ("background", UINT8, [4])]
     edge_inputs = [("block", INT64, [1]), ("decontamination", FLOAT, [])]
     if tile:
         return g.model("compose-tile", "Rows of a cut-out RGBA composed over a background colour, soft-edge colours "
-                       "from the picture's estimated maps; straight alpha.",
+                       "from the picture's estimated maps; straight alpha; and their PNG scanlines.",
                        inputs=[*pixel_inputs, ("maps", FLOAT, ["m", edge.MAP_COUNT, "n"]), ("top", INT64, [1]),
-                               *edge_inputs],
-                       outputs=[("rgba_out", UINT8, ["h", "w", 4])])
+                               *edge_inputs, ("context", INT64, [1])],
+                       outputs=[("rgba_out", UINT8, ["tile_h", "w", 4]), ("scanlines", UINT8, ["tile_h", "line"])])
     return g.model(
         "compose",
         "Cut-out RGBA composed over a background colour, soft-edge colours estimated; straight alpha.",
         inputs=[*pixel_inputs, ("margins", INT64, [2]), ("radii", INT64, [edge.PASSES]), *edge_inputs],
         outputs=[("rgba_out", UINT8, ["core_h", "w", 4])],
     )
+
+
+def _tile_and_scanlines(g: GraphBuilder, composed: str, row_count: str, width: str) -> None:
+    """`rgba_out`, the composed rows after the first `context` ones, and `scanlines`, those rows
+    filtered by Up against the last context row (zeros where there is none: the picture's first row)."""
+    index_zero = g.constant("index_zero", [0], INT64)
+    g.op("Slice", composed, "context", row_count, index_zero, out="rgba_out")
+    context_rows = g.op("Slice", composed, index_zero, "context", index_zero, out="context_rows")
+    zero_row = g.op("ConstantOfShape", g.op("Concat", g.constant("index_one", [1], INT64), width, g.constant("four", [4], INT64),
+                                            axis=0, out="zero_row_shape"),
+                    value=onnx.helper.make_tensor("zero_level", UINT8, [1], [0]), out="zero_row")
+    above = g.op("Slice", g.op("Concat", zero_row, context_rows, axis=0, out="above_candidates"),
+                 g.constant("index_minus_one", [-1], INT64), g.constant("largest_index", [edge.LARGEST_INDEX], INT64),
+                 index_zero, out="tile_above")
+    scanlines.up_filtered(g, "rgba_out", above, out="scanlines")
 
 
 def _core_rows(g: GraphBuilder, band_sizes: str) -> tuple[str, str]:

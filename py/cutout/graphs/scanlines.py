@@ -22,24 +22,30 @@ FILTER_UP = 2
 
 def build() -> onnx.ModelProto:
     g = GraphBuilder()
-    index_zero, index_one = g.constant("index_zero", [0], INT64), g.constant("index_one", [1], INT64)
-    row_count = g.op("Slice", g.op("Shape", "rgba", out="rgba_shape"), index_zero, index_one, out="row_count")
-    whole_row = g.constant("whole_row", [-1], INT64)
-    rows = g.op("Reshape", "rgba", g.op("Concat", row_count, whole_row, axis=0, out="rows_shape"), out="rows")
-    above_row = g.op("Reshape", "above", g.constant("one_row", [1, -1], INT64), out="above_row")
-    # Each row's row above: the given one, then the rows themselves but the last.
-    rows_but_last = g.op("Slice", rows, index_zero, whole_row, index_zero, out="rows_but_last")
-    rows_above = g.op("Concat", above_row, rows_but_last, axis=0, out="rows_above")
-    differences = g.op("Sub", rows, rows_above, out="differences")  # uint8 arithmetic wraps modulo 256
-    filter_types = g.op("Expand", g.constant("filter_up", [FILTER_UP], UINT8, shape=[1, 1]),
-                        g.op("Concat", row_count, index_one, axis=0, out="filter_column_shape"), out="filter_types")
-    g.op("Concat", filter_types, differences, axis=1, out="scanlines")
+    up_filtered(g, "rgba", "above", out="scanlines")
     return g.model(
         "scanlines",
         "Rows of straight RGBA as PNG scanlines, each filtered by Up (type 2) against the row above.",
         inputs=[("rgba", UINT8, ["h", "w", 4]), ("above", UINT8, ["w", 4])],
         outputs=[("scanlines", UINT8, ["h", "line"])],
     )
+
+
+def up_filtered(g: GraphBuilder, rgba: str, above: str, out: str) -> str:
+    """Rows `rgba` uint8 [h, w, 4] as scanlines [h, 1 + 4w] named `out`, filtered by Up against the
+    rows above them: `above` (the w pixels of the row before the first, any shape), then their own."""
+    index_zero, index_one = g.constant("index_zero", [0], INT64), g.constant("index_one", [1], INT64)
+    row_count = g.op("Slice", g.op("Shape", rgba, out="scanline_pixels_shape"), index_zero, index_one, out="scanline_count")
+    whole_row = g.constant("whole_row", [-1], INT64)
+    rows = g.op("Reshape", rgba, g.op("Concat", row_count, whole_row, axis=0, out="scanline_rows_shape"), out="scanline_rows")
+    above_row = g.op("Reshape", above, g.constant("one_row", [1, -1], INT64), out="scanline_above_row")
+    # Each row's row above: the given one, then the rows themselves but the last.
+    rows_but_last = g.op("Slice", rows, index_zero, whole_row, index_zero, out="scanline_rows_but_last")
+    rows_above = g.op("Concat", above_row, rows_but_last, axis=0, out="scanline_rows_above")
+    differences = g.op("Sub", rows, rows_above, out="scanline_differences")  # uint8 arithmetic wraps modulo 256
+    filter_types = g.op("Expand", g.constant("filter_up", [FILTER_UP], UINT8, shape=[1, 1]),
+                        g.op("Concat", row_count, index_one, axis=0, out="filter_column_shape"), out="filter_types")
+    return g.op("Concat", filter_types, differences, axis=1, out=out)
 
 
 def reference(rgba: np.ndarray, above: np.ndarray) -> np.ndarray:
