@@ -5,7 +5,8 @@
 // first 12 MP job of a page ran about 1 s faster with the page's modules. (Later jobs still vary,
 // baseline code turned off or not: a 12 MP photo's tiles compose in 0.85 s, or in 1.6–1.8 s for
 // minutes at a time. ONNX Runtime on two threads in Node does the same, 0.77 s or 1.7 s for those
-// tiles, while one thread stays at 1.15 s: the spread comes with two threads on this machine.)
+// tiles, while one thread stays at 1.15 s: the spread comes with two threads on this machine, which
+// is why those tiles now run on single-threaded graph helpers, worker/graph-helpers.js.)
 
 const compiled = new Map(); // URL → Promise<WebAssembly.Module | null>, in the page
 const fromPage = []; // file names instantiated from the page's modules, in a worker
