@@ -57,9 +57,12 @@ test('three jobs in a row run in three distinct workers, each terminated afterwa
   const records = await workerRecords(page);
   expect(started).toHaveLength(records.length);
   await expect.poll(() => closed.size, { message: 'every job worker has closed' }).toBe(records.length);
-  // One helper per thread of these wasm-mt jobs (bridge.js: at most 4), started by each job worker as it prepares.
+  // One helper per thread of these wasm-mt jobs (bridge.js: at most 4), started by each job worker as it
+  // prepares: by every worker that ran a job, and perhaps by the prepared one terminated unused.
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
-  expect(helpers).toHaveLength(records.length * (cores > 1 ? Math.min(cores, 4) : 0));
+  const perWorker = cores > 1 ? Math.min(cores, 4) : 0;
+  expect(helpers.length).toBeGreaterThanOrEqual(jobs.length * perWorker);
+  expect(helpers.length).toBeLessThanOrEqual(records.length * perWorker);
   await expect.poll(() => closedHelpers.size, { message: 'every graph helper has closed with its job worker' }).toBe(helpers.length);
 });
 

@@ -136,7 +136,7 @@ export function createBridge({ ort, backend, model, graphs = [], fail, report })
     && typeof Worker === 'function' && typeof CompressionStream === 'function';
   // Only beside a multi-threaded runtime: the helpers' single-threaded one takes its place.
   const helperCount = graphBackend === WASM_MT ? Math.min(threadsFor(WASM_MT), MAX_GRAPH_HELPERS) : 0;
-  let graphHelpers = null; // started by prepare(), kept where every one of them started
+  let helperPool = null; // started by prepare(), kept where every one of them started
   let helping = false;
   const sessions = new Map(); // file name → Promise<{ session, runsOn }>
   const timings = {};
@@ -204,11 +204,11 @@ export function createBridge({ ort, backend, model, graphs = [], fail, report })
     /** Starts loading the model and creating every session the job needs; rejects on the first failure. */
     async prepare() {
       const started = performance.now();
-      graphHelpers = helperCount ? startGraphHelpers(helperCount, SPREAD_GRAPHS, HELPER_HEAP_BYTES, fail) : null;
+      helperPool = helperCount ? startGraphHelpers(helperCount, SPREAD_GRAPHS, HELPER_HEAP_BYTES, fail) : null;
       // A job whose helpers could not start runs its tiles on its own runtime, as without them.
-      const helpersStarted = graphHelpers?.ready.then((started) => {
+      const helpersStarted = helperPool?.ready.then((started) => {
         helping = started;
-        if (!started) graphHelpers.terminate();
+        if (!started) helperPool.terminate();
       });
       await Promise.all([...(await files).all.map(session), helpersStarted]);
       timings.sessions = seconds(started);
@@ -252,7 +252,7 @@ export function createBridge({ ort, backend, model, graphs = [], fail, report })
     async spread(file, specs, outputNames, ...buffers) {
       try {
         simulateFailure(fail, graphBackend, 'run');
-        return await graphHelpers.run(file, specs, outputNames, buffers);
+        return await helperPool.run(file, specs, outputNames, buffers);
       } catch (error) {
         throw coded('backend-failure', `${WASM_ST} failed running ${file} beside the job: ${error.message}`);
       }
