@@ -11,13 +11,10 @@ import * as modelStore from '../model-store.js';
 import { decoderFor, straightPixels, withProfile } from './decoders.js';
 import { startDeflate } from './deflate.js';
 import { startGraphHelpers } from './graph-helpers.js';
+import { coded, fetchGraph, growHeap, typedView } from './graph-runs.js';
 
 // 'default' colour conversion: an embedded ICC profile is converted to sRGB, as cutout.decode does natively.
 const DECODE_OPTIONS = { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'default' };
-// The generated graph that grows ONNX Runtime's heap (py/cutout/graphs/heap.py).
-const HEAP_GRAPH = 'heap.onnx';
-// ONNX Runtime wants a typed array of the tensor's element type.
-const TYPED_ARRAYS = { uint8: Uint8Array, float32: Float32Array, float16: Uint16Array, int64: BigInt64Array };
 // Graph helpers beside a job (graph-helpers.js): one per thread the job's ONNX Runtime would use,
 // up to this many (each holds its own runtime and the tiles it works on).
 const MAX_GRAPH_HELPERS = 4;
@@ -26,10 +23,6 @@ const MAX_GRAPH_HELPERS = 4;
 // runtime's process by 110–130 MB in Node, not all of it heap).
 const SPREAD_GRAPHS = ['compose-tile.onnx'];
 const HELPER_HEAP_BYTES = 96 * 2 ** 20;
-
-function coded(code, message) {
-  return Object.assign(new Error(message), { code });
-}
 
 /** Seconds since a performance.now() reading, as the job's timings are kept. */
 export function seconds(since) {
@@ -86,36 +79,6 @@ async function resize(data, width, height, newWidth, newHeight) {
   } finally {
     view.release();
   }
-}
-
-export function typedView(dtype, bytes) {
-  const Type = TYPED_ARRAYS[dtype];
-  // A typed view needs an aligned offset: Python's buffers are, a slice of one may not be.
-  const aligned = bytes.byteOffset % Type.BYTES_PER_ELEMENT === 0 ? bytes : bytes.slice();
-  return new Type(aligned.buffer, aligned.byteOffset, aligned.byteLength / Type.BYTES_PER_ELEMENT);
-}
-
-/** Grows the heap of `ort` (running on `backend`) to at least `bytes` by running the heap graph once. */
-export async function growHeap(ort, backend, bytes) {
-  const heap = await ort.InferenceSession.create(await fetchGraph(HEAP_GRAPH), sessionOptions(backend));
-  try {
-    await heap.run({ floats: new ort.Tensor('int64', BigInt64Array.of(BigInt(bytes / 4)), [1]) });
-  } finally {
-    await heap.release();
-  }
-}
-
-/** The bytes of the generated graph `file` (build.py writes them to graphs/). */
-export async function fetchGraph(file) {
-  const graphUnavailable = (why) => coded('model-unavailable', `the graph ${file} could not be loaded (${why})`);
-  let response;
-  try {
-    response = await fetch(new URL(`../graphs/${file}`, import.meta.url));
-  } catch (error) {
-    throw graphUnavailable(error.message);
-  }
-  if (!response.ok) throw graphUnavailable(`HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
 }
 
 /**

@@ -10,7 +10,7 @@
 
 import { WASM_ST, loadOrt, sessionOptions } from '../backends.js';
 import { instantiateCompiled } from '../compiled-wasm.js';
-import { fetchGraph, growHeap, typedView } from './bridge.js';
+import { fetchGraph, growHeap, typedView } from './graph-runs.js';
 
 let ort = null;
 const sessions = new Map(); // file name → Promise<InferenceSession>
@@ -44,7 +44,8 @@ self.onmessage = ({ data }) => {
       if (data.fail === 'graph-helper') throw new Error('simulated graph helper failure (test switch fail=graph-helper)');
       ort = loaded;
       await Promise.all(data.files.map(session));
-      // Grown before the first run, as the job's own heap is: a heap that grows run by run made the first tiles slower.
+      // Grown before the first run, as the job's own heap is: a heap that grows run by run
+      // made the first tiles slower.
       await growHeap(ort, WASM_ST, data.heapBytes);
     });
     queue.then(() => self.postMessage({ type: 'ready' }),

@@ -6,12 +6,9 @@
 // 0.57–0.61 s throughout. And the job worker, free while they run, deflates the PNG's rows as they come.
 
 import { pageModules } from '../compiled-wasm.js';
+import { coded } from './graph-runs.js';
 
 const HELPER_URL = new URL('./graph-helper.js', import.meta.url);
-
-function coded(code, message) {
-  return Object.assign(new Error(message), { code });
-}
 
 /**
  * `count` helpers, started now (each loads ONNX Runtime, creates the sessions of the graph files
