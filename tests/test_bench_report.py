@@ -28,8 +28,11 @@ def test_ratios_pair_each_run_with_the_baseline_run_of_the_same_number():
 
 
 def test_post_processing_share_counts_mask_compose_and_encoding_against_inference():
-    share = bench_report.post_processing_share({"inference": 4.0, "mask": 0.2, "compose": 0.6, "encode+verify": 0.2, "decode": 9})
+    share = bench_report.post_processing_share({"inference": 4.0, "mask": 0.2, "compose": 0.6, "encode": 0.2,
+                                                "verify": 0.4, "decode": 9})
     assert share["share"] == 0.25
+    assert share["share_with_verify"] == 0.35
+    assert bench_report.check_note(share) == "0.35 with the PNG's decode-back check (0.40 s)"
 
 
 def test_the_markdown_names_a_failed_section_and_the_load():

@@ -220,9 +220,12 @@ async def run_job(data: bytes, *, runtime: Runtime, decoder: Decoder, options: J
             cutout = await _compose(runtime, graphs, image, alpha, options, png_writer)
 
         job.enter("encoding", stage="encoding PNG")
-        with watch("encode+verify"):
-            png = await checked_png(png_writer.file(await deflater.finish()), cutout, runtime, fault=options.fail)
-        watch.move(png_writer.writing_seconds, "compose", "encode+verify")
+        with watch("encode"):
+            png = png_writer.file(await deflater.finish())
+        watch.move(png_writer.writing_seconds, "compose", "encode")
+        job.stage("checking PNG")
+        with watch("verify"):
+            png = await checked_png(png, cutout, runtime, fault=options.fail)
         job.enter("done", width=cutout.width, height=cutout.height, bytes=len(png))
         return JobResult(png, cutout.width, cutout.height, notices, watch.timings,
                          source=image, mask=alpha.data, cutout=cutout)

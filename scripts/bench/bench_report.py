@@ -3,12 +3,15 @@
 import statistics
 from collections import defaultdict
 
-# Everything after the network that the issue counts as post-processing (cutout.job's stages).
-POST_STAGES = ("mask", "compose", "encode+verify")
+# Everything after the network that the issue counts as post-processing (cutout.job's stages:
+# upsampling is "mask", decontamination and composing are "compose"); the decode-back check after
+# them is reported beside it.
+POST_STAGES = ("mask", "compose", "encode")
+CHECK_STAGE = "verify"
 # The stage table's columns, in the order a job meets them (web/worker's and cutout.job's timings;
 # the per-file `session …` figures stay in the JSON).
 STAGE_COLUMNS = ("python-boot", "model-load", "sessions", "sniff+limits", "decode", "pre", "inference",
-                 "mask", "compose", "encode+verify", "total")
+                 "mask", "compose", "encode", "verify", "total")
 MIB = 2**20
 
 
@@ -56,8 +59,16 @@ def _median_stages(timings: list[dict]) -> dict:
 
 def post_processing_share(stages: dict) -> dict:
     post = sum(stages.get(stage, 0.0) for stage in POST_STAGES)
-    return {"post_seconds": post, "inference_seconds": stages.get("inference"),
-            "share": post / stages["inference"] if stages.get("inference") else None}
+    checked = post + stages.get(CHECK_STAGE, 0.0)
+    inference = stages.get("inference")
+    return {"post_seconds": post, "verify_seconds": stages.get(CHECK_STAGE), "inference_seconds": inference,
+            "share": post / inference if inference else None,
+            "share_with_verify": checked / inference if inference else None}
+
+
+def check_note(post: dict) -> str:
+    """What the decode-back check, which the goal leaves out, adds to the post-processing share."""
+    return f"{_s(post['share_with_verify'])} with the PNG's decode-back check ({_s(post['verify_seconds'])} s)"
 
 
 # --- markdown ------------------------------------------------------------------------------
@@ -149,7 +160,8 @@ def _speed_section(section: dict | None) -> list[str]:
 
 def _goals(goals: dict) -> list[str]:
     return ["Goals: " + "; ".join(f"{name}: {_s(goal['value'])} (target {goal['target']}, "
-                                  f"{'met' if goal['met'] else 'missed'})" for name, goal in goals.items()), ""]
+                                  f"{'met' if goal['met'] else 'missed'}{'; ' + goal['note'] if 'note' in goal else ''})"
+                                  for name, goal in goals.items()), ""]
 
 
 def _webgpu_section(section: dict | None) -> list[str]:
